@@ -1,0 +1,128 @@
+using System.Numerics;
+
+namespace Scratch.Tensors.Kernels;
+
+/// <summary>
+/// Fast elementwise kernels. They compute the same numbers as <see cref="Reference"/> but walk memory
+/// a row at a time, use SIMD lanes (<see cref="Vector{T}"/>) where the op has a vector form and the row is
+/// contiguous, and split large tensors over the cores.
+/// </summary>
+internal static class Elementwise
+{
+    /// <summary>Below this many elements one core is faster than starting threads.</summary>
+    public const int ParallelThreshold = 1 << 16;
+
+    /// <summary>y[i] = f(x[i]) for every element, into y: a fresh row-major array of x's element count.</summary>
+    public static void Unary<T, TOp>(Tensor<T> x, T[] y, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IUnaryOp<T>
+    {
+        T[] s = x.Storage;
+        if (x.IsContiguous)
+        {
+            int offset = x.Offset;
+            Chunked.For(x.Count, 1, (start, n) => UnaryContiguous<T, TOp>(s.AsSpan(offset + start, n), y.AsSpan(start, n), op));
+            return;
+        }
+        int length = x.RowLength, stride = x.RowStride;
+        Chunked.For(x.RowCount, length, (first, count) =>
+        {
+            for (int r = first; r < first + count; r++)
+            {
+                int at = x.RowOffset(r);
+                Span<T> row = y.AsSpan(r * length, length);
+                for (int i = 0; i < length; i++, at += stride)
+                {
+                    row[i] = op.Apply(s[at]);
+                }
+            }
+        });
+    }
+
+    /// <summary>y[i] = f(x[i]) over two spans of equal length, a vector of lanes at a time.</summary>
+    public static void UnaryContiguous<T, TOp>(ReadOnlySpan<T> x, Span<T> y, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IUnaryOp<T>
+    {
+        int i = 0;
+        if (op.Vectorized && Vector.IsHardwareAccelerated)
+        {
+            int width = Vector<T>.Count;
+            for (; i <= x.Length - width; i += width)
+            {
+                op.Apply(new Vector<T>(x.Slice(i))).CopyTo(y.Slice(i));
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            y[i] = op.Apply(x[i]);
+        }
+    }
+
+    /// <summary>
+    /// z[i] = f(a[i], b[i]) where a and b are already expanded to z's shape (broadcast dimensions have
+    /// stride 0), written row-major into z from <paramref name="zOffset"/> on (z may be a's own storage:
+    /// each element is read before it is written). Each row runs one of four loops: both rows contiguous,
+    /// one a repeated scalar, or strided.
+    /// </summary>
+    public static void Binary<T, TOp>(Tensor<T> a, Tensor<T> b, T[] z, int zOffset, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOp<T>
+    {
+        T[] sa = a.Storage, sb = b.Storage;
+        if (a.IsContiguous && b.IsContiguous)
+        {
+            int oa = a.Offset, ob = b.Offset;
+            Chunked.For(a.Count, 1, (start, n) =>
+                BinaryRow<T, TOp>(sa.AsSpan(oa + start), 1, sb.AsSpan(ob + start), 1, z.AsSpan(zOffset + start, n), op));
+            return;
+        }
+        int length = a.RowLength, strideA = a.RowStride, strideB = b.RowStride;
+        Chunked.For(a.RowCount, length, (first, count) =>
+        {
+            for (int r = first; r < first + count; r++)
+            {
+                BinaryRow<T, TOp>(sa.AsSpan(a.RowOffset(r)), strideA, sb.AsSpan(b.RowOffset(r)), strideB, z.AsSpan(zOffset + r * length, length), op);
+            }
+        });
+    }
+
+    /// <summary>One row: z[i] = f(a[i·strideA], b[i·strideB]) for i in [0, z.Length).</summary>
+    private static void BinaryRow<T, TOp>(ReadOnlySpan<T> a, int strideA, ReadOnlySpan<T> b, int strideB, Span<T> z, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOp<T>
+    {
+        int n = z.Length, i = 0;
+        if (op.Vectorized && Vector.IsHardwareAccelerated && n >= Vector<T>.Count)
+        {
+            int width = Vector<T>.Count;
+            if (strideA == 1 && strideB == 1)
+            {
+                for (; i <= n - width; i += width)
+                {
+                    op.Apply(new Vector<T>(a.Slice(i)), new Vector<T>(b.Slice(i))).CopyTo(z.Slice(i));
+                }
+            }
+            else if (strideA == 1 && strideB == 0)
+            {
+                var vb = new Vector<T>(b[0]);
+                for (; i <= n - width; i += width)
+                {
+                    op.Apply(new Vector<T>(a.Slice(i)), vb).CopyTo(z.Slice(i));
+                }
+            }
+            else if (strideA == 0 && strideB == 1)
+            {
+                var va = new Vector<T>(a[0]);
+                for (; i <= n - width; i += width)
+                {
+                    op.Apply(va, new Vector<T>(b.Slice(i))).CopyTo(z.Slice(i));
+                }
+            }
+        }
+        for (; i < n; i++)
+        {
+            z[i] = op.Apply(a[i * strideA], b[i * strideB]);
+        }
+    }
+}

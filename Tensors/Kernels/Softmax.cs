@@ -1,0 +1,52 @@
+using System.Numerics;
+
+namespace Scratch.Tensors.Kernels;
+
+/// <summary>Row-wise softmax and log-softmax over contiguous rows, numerically stable.</summary>
+internal static class Softmax
+{
+    /// <summary>
+    /// For each row x of length n: m = max x, s = Σ exp(xⱼ − m), then
+    /// softmax: yᵢ = exp(xᵢ − m) / s;  log-softmax: yᵢ = xᵢ − m − ln s.
+    /// Subtracting m keeps every exp ≤ 1, so nothing overflows even for logits of ±1e4.
+    /// </summary>
+    public static void Rows<T>(T[] x, int offset, int rows, int n, T[] y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Chunked.For(rows, n, (first, count) =>
+        {
+            for (int r = first; r < first + count; r++)
+            {
+                ReadOnlySpan<T> row = x.AsSpan(offset + r * n, n);
+                Span<T> dst = y.AsSpan(r * n, n);
+                T m = Reductions.Fold(row, new MaxReduce<T>());
+                if (T.IsNegativeInfinity(m))
+                {
+                    m = T.Zero; // a fully masked row: every exp is 0 and the result is NaN, as in PyTorch
+                }
+                T s = T.Zero;
+                for (int i = 0; i < n; i++)
+                {
+                    T e = T.Exp(row[i] - m);
+                    dst[i] = e;
+                    s += e;
+                }
+                if (log)
+                {
+                    T shift = m + T.Log(s);
+                    for (int i = 0; i < n; i++)
+                    {
+                        dst[i] = row[i] - shift;
+                    }
+                }
+                else
+                {
+                    T inv = T.One / s;
+                    for (int i = 0; i < n; i++)
+                    {
+                        dst[i] *= inv;
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,102 @@
+namespace Scratch.Tensors;
+
+/// <summary>
+/// The one random number generator of Scratch: xoshiro256** (Blackman and Vigna), seeded through
+/// SplitMix64, with Box–Muller for normal samples. Pure integer arithmetic, so the same seed gives the
+/// same numbers on every machine, runtime and run. Its whole state can be read and restored, so a
+/// training run can resume exactly.
+/// </summary>
+public sealed class Rng
+{
+    private ulong s0, s1, s2, s3;
+    private double? spareNormal;
+
+    /// <summary>A generator whose numbers are fixed by <paramref name="seed"/>.</summary>
+    public Rng(ulong seed)
+    {
+        // SplitMix64 spreads one seed over the four words of state (never all zero).
+        ulong x = seed;
+        s0 = SplitMix64(ref x);
+        s1 = SplitMix64(ref x);
+        s2 = SplitMix64(ref x);
+        s3 = SplitMix64(ref x);
+    }
+
+    private static ulong SplitMix64(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>The next 64 random bits (xoshiro256**).</summary>
+    public ulong NextUInt64()
+    {
+        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
+        ulong t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = ulong.RotateLeft(s3, 45);
+        return result;
+    }
+
+    /// <summary>A uniform double in [0, 1): the top 53 bits scaled by 2⁻⁵³.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>A uniform integer in [0, <paramref name="n"/>), without modulo bias (Lemire's method).</summary>
+    public int NextInt(int n)
+    {
+        if (n <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), $"rng: NextInt needs a positive bound, got {n}");
+        }
+        ulong bound = (ulong)n;
+        ulong threshold = (0UL - bound) % bound;
+        while (true)
+        {
+            ulong r = NextUInt64();
+            UInt128 m = (UInt128)r * bound;
+            if ((ulong)m >= threshold)
+            {
+                return (int)(m >> 64);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A standard normal sample by Box–Muller: with u₁, u₂ uniform in (0, 1],
+    /// z₀ = √(−2 ln u₁) · cos(2π u₂) and z₁ = √(−2 ln u₁) · sin(2π u₂) are independent N(0, 1);
+    /// the second is kept for the next call.
+    /// </summary>
+    public double NextNormal()
+    {
+        if (spareNormal is double spare)
+        {
+            spareNormal = null;
+            return spare;
+        }
+        double u1 = 1.0 - NextDouble(); // in (0, 1], so the log is finite
+        double u2 = NextDouble();
+        double radius = Math.Sqrt(-2.0 * Math.Log(u1));
+        double angle = 2.0 * Math.PI * u2;
+        spareNormal = radius * Math.Sin(angle);
+        return radius * Math.Cos(angle);
+    }
+
+    /// <summary>The whole state (four words, and the pending normal if any), for saving a training run.</summary>
+    public RngState GetState() => new(s0, s1, s2, s3, spareNormal);
+
+    /// <summary>Restores a state from <see cref="GetState"/>: the numbers continue exactly where they left off.</summary>
+    public void SetState(RngState state)
+    {
+        if ((state.S0 | state.S1 | state.S2 | state.S3) == 0)
+        {
+            throw new ArgumentException("rng: the all-zero state is not a valid xoshiro256** state");
+        }
+        (s0, s1, s2, s3, spareNormal) = (state.S0, state.S1, state.S2, state.S3, state.SpareNormal);
+    }
+}
