@@ -1,0 +1,3 @@
+using Scratch.Gpt.Cli;
+
+return ScratchCli.Run(args);
