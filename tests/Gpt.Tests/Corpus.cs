@@ -1,0 +1,29 @@
+using FsCheck;
+
+namespace Scratch.Gpt.Tests;
+
+/// <summary>The Shakespeare corpus (never copied into the repository) and FsCheck helpers.</summary>
+internal static class Corpus
+{
+    private static readonly Lazy<string> shakespeare = new(() => File.ReadAllText(ShakespearePath));
+
+    /// <summary>../shared/data/tinyshakespeare.txt, relative to the folder holding Scratch.sln.</summary>
+    public static string ShakespearePath
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Scratch.sln")))
+                dir = dir.Parent;
+            if (dir is null)
+                throw new InvalidOperationException($"no Scratch.sln above {AppContext.BaseDirectory}");
+            return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "tinyshakespeare.txt"));
+        }
+    }
+
+    public static string Shakespeare => shakespeare.Value;
+
+    /// <summary>Runs a property; FsCheck's failure message carries the seed to replay it with.</summary>
+    public static void Check(Property property, int maxTest = 100) =>
+        FsCheck.Check.One(Config.QuickThrowOnFailure.WithMaxTest(maxTest), property);
+}
