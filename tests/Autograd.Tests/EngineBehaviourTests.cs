@@ -1,0 +1,314 @@
+using Scratch.Tensors;
+
+namespace Scratch.Autograd.Tests;
+
+// What the engine promises, one behaviour per test: accumulation, ordering, depth, no-grad, ZeroGrad,
+// Detach, repeated Backward, error messages, anomaly mode and GradCheck's report. Only add, sub, mul
+// and neg are used, plus test-only ops made with Var.Record (internal, visible to this project).
+public sealed class EngineBehaviourTests
+{
+    private static Var<double> Leaf(double value, string? name = null) =>
+        new(Tensor<double>.Scalar(value), requiresGrad: true, name);
+
+    private static Var<double> Leaf(double[] data, int[] shape, string? name = null) =>
+        new(Tensor<double>.FromArray(data, shape), requiresGrad: true, name);
+
+    private static Var<double> Constant(double[] data, params int[] shape) =>
+        new(Tensor<double>.FromArray(data, shape));
+
+    /// <summary>An identity op that counts how often its backward function runs.</summary>
+    private static Var<double> CountingIdentity(Var<double> x, Action onBackward) =>
+        Var<double>.Record("counting_identity", x.Value.Clone(), [x], dy =>
+        {
+            onBackward();
+            x.AccumulateGrad(dy);
+        });
+
+    [Fact]
+    public void DiamondGraphAccumulatesBothBranchesAndRunsEachBackwardOnce()
+    {
+        // x → y → (a = y·w, b = y + w) → z = a·b. Both branches reach y, so y's backward must wait for both.
+        var x = Leaf(3.0, "x");
+        var w = Leaf(2.0, "w");
+        int calls = 0;
+        var y = CountingIdentity(x, () => calls++);
+        var a = y * w;
+        var b = y + w;
+        var z = a * b; // z = x·w·(x + w) = x²w + xw²
+
+        z.Backward();
+
+        Assert.Equal(30.0, z.Value.Item());                   // 9·2 + 3·4
+        Assert.Equal(2 * 3.0 * 2.0 + 2.0 * 2.0, x.Grad!.Item()); // ∂z/∂x = 2xw + w² = 16
+        Assert.Equal(3.0 * 3.0 + 2 * 3.0 * 2.0, w.Grad!.Item()); // ∂z/∂w = x² + 2xw = 21
+        Assert.Equal(16.0, y.Grad!.Item());                  // both branches' contributions, summed
+        Assert.Equal(1, calls);                              // y's backward ran once, after both arrived
+    }
+
+    [Fact]
+    public void DeepChainOfOneHundredThousandOpsDoesNotOverflowTheStack()
+    {
+        // y = −(−(…−x…)) with 100,000 negations, then one more multiply: dy/dx = (−1)^100000 · 2 = 2.
+        var x = Leaf(1.5, "x");
+        var y = x;
+        for (int i = 0; i < 100_000; i++)
+        {
+            y = -y;
+        }
+        var z = y * Leaf(2.0);
+
+        z.Backward();
+
+        Assert.Equal(3.0, z.Value.Item());
+        Assert.Equal(2.0, x.Grad!.Item());
+        Assert.Equal(100_003, z.TopologicalOrder().Count); // x, 100,000 negs, the 2, the mul
+    }
+
+    [Fact]
+    public void NoGradRecordsNothing()
+    {
+        var x = Leaf(3.0, "x");
+        var w = Leaf(2.0, "w");
+        Var<double> y;
+        using (GradMode.NoGrad())
+        {
+            Assert.False(GradMode.IsEnabled);
+            y = x * w + x;
+        }
+
+        Assert.True(GradMode.IsEnabled);
+        Assert.Equal(9.0, y.Value.Item());
+        Assert.Empty(y.Parents);
+        Assert.False(y.RequiresGrad);
+        Assert.True(y.IsLeaf);
+        var error = Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.Contains("does not require a gradient", error.Message);
+        Assert.Contains("no-grad", error.Message);
+        Assert.Null(x.Grad);
+        Assert.Null(w.Grad);
+    }
+
+    [Fact]
+    public void NestedNoGradScopesRestoreTheOuterState()
+    {
+        var x = Leaf(1.0);
+        var outer = GradMode.NoGrad();
+        var inner = GradMode.NoGrad();
+        Assert.False(GradMode.IsEnabled);
+        inner.Dispose();
+        Assert.False(GradMode.IsEnabled);           // still inside the outer scope
+        Assert.False((x + x).RequiresGrad);
+        inner.Dispose();                             // disposing twice must not leave the outer scope early
+        Assert.False(GradMode.IsEnabled);
+        outer.Dispose();
+        Assert.True(GradMode.IsEnabled);
+        Assert.True((x + x).RequiresGrad);
+    }
+
+    [Fact]
+    public void ZeroGradClearsTheGradient()
+    {
+        var x = Leaf(3.0);
+        var y = x * x;
+        y.Backward();
+        Assert.Equal(6.0, x.Grad!.Item());
+
+        x.ZeroGrad();
+        Assert.Null(x.Grad);
+
+        (x * x * x).Backward(); // a fresh step starts from zero: 3x² = 27, not 27 + 6
+        Assert.Equal(27.0, x.Grad!.Item());
+    }
+
+    [Fact]
+    public void DetachCutsTheGraph()
+    {
+        var x = Leaf(3.0, "x");
+        var w = Leaf(2.0, "w");
+        var d = (x * w).Detach();
+
+        Assert.True(d.IsLeaf);
+        Assert.Empty(d.Parents);
+        Assert.False(d.RequiresGrad);
+        Assert.Equal(6.0, d.Value.Item());
+
+        var z = d * x; // z = 6·x as far as the graph knows: d is a constant
+        z.Backward();
+        Assert.Equal(6.0, x.Grad!.Item());
+        Assert.Null(w.Grad);
+        Assert.Null(d.Grad);
+    }
+
+    [Fact]
+    public void SecondBackwardAddsTheLeafGradientsAgainExactlyOnce()
+    {
+        // Var.Backward's promise (like PyTorch with retain_graph=True): computed nodes' gradients are rebuilt
+        // from scratch by every pass; leaves keep what they hold and receive the gradient once more (+=).
+        var x = Leaf([1.0, 2.0], [2], "x");
+        var h = x * x;                             // computed node
+        var y = h + x;                             // ∂y/∂x = 2x + 1 = [3, 5]
+        var upstream = Tensor<double>.FromArray([1.0, 10.0], 2);
+
+        y.Backward(upstream);
+        Assert.Equal([3.0, 50.0], x.Grad!.ToArray());
+        Assert.Equal([1.0, 10.0], h.Grad!.ToArray());
+
+        y.Backward(upstream);
+        Assert.Equal([6.0, 100.0], x.Grad!.ToArray()); // the leaf: twice the gradient, not three times
+        Assert.Equal([1.0, 10.0], h.Grad!.ToArray());  // the computed node: the same as after one pass
+    }
+
+    [Fact]
+    public void BackwardOnANonScalarWithoutAGradientNamesTheShape()
+    {
+        var x = Leaf([1, 2, 3, 4, 5, 6], [2, 3]);
+        var y = x * x;
+        var error = Assert.Throws<InvalidOperationException>(() => y.Backward());
+        Assert.Contains("[2,3]", error.Message);
+        Assert.Contains("backward", error.Message);
+    }
+
+    [Fact]
+    public void BackwardWithAGradientOfTheWrongShapeNamesBothShapes()
+    {
+        var y = Leaf([1, 2, 3, 4, 5, 6], [2, 3]) * Leaf(2.0);
+        var error = Assert.Throws<ArgumentException>(() => y.Backward(Tensor<double>.Ones(3, 2)));
+        Assert.Contains("[3,2]", error.Message);
+        Assert.Contains("[2,3]", error.Message);
+    }
+
+    [Fact]
+    public void AnomalyModeNamesTheOpThatOverflowedItsInputsAndThePath()
+    {
+        // p·q + r is finite; multiplying by 1e308 overflows to +Inf in the second mul.
+        var p = Leaf([1, 2, 3, 4, 5, 6], [2, 3], "p");
+        var q = Leaf([1, 1, 1], [3], "q");
+        var r = Leaf(0.5, "r");
+        var big = Constant([1e308, 1e308, 1e308], 1, 3);
+        using var _ = GradMode.DetectAnomaly();
+
+        var h = p * q + r;
+        var error = Assert.Throws<AnomalyException>(() => h * big);
+
+        Assert.StartsWith("anomaly: mul produced +Inf at element 1 of its output [2,3]", error.Message);
+        Assert.Contains("inputs: add [2,3], leaf [1,3]", error.Message);
+        Assert.Contains("where: mul ← add ← mul ← leaf 'p' [2,3]", error.Message);
+    }
+
+    [Fact]
+    public void AnomalyModeNamesTheSubThatMadeNaNFromInfinities()
+    {
+        // Leaves are not checked (they are the user's data); the first op to produce NaN is: ∞ − ∞.
+        var a = Leaf([1.0, double.PositiveInfinity], [2], "a");
+        var b = Leaf([0.5, double.PositiveInfinity], [2], "b");
+        using var _ = GradMode.DetectAnomaly();
+
+        var error = Assert.Throws<AnomalyException>(() => a - b);
+
+        Assert.StartsWith("anomaly: sub produced NaN at element 1 of its output [2]", error.Message);
+        Assert.Contains("inputs: a leaf [2], b leaf [2]", error.Message);
+        Assert.Contains("where: sub ← leaf 'a' [2]", error.Message);
+    }
+
+    [Fact]
+    public void AnomalyModeInBackwardNamesTheBackwardOp()
+    {
+        // y = x − (−x) = 2x is finite; with upstream 1e308, sub's backward sends 1e308 to x and neg's
+        // backward adds another 1e308: the sum overflows to +Inf in neg's backward.
+        var x = Leaf([1.0], [1], "x");
+        var y = x - (-x);
+        using var _ = GradMode.DetectAnomaly();
+
+        var error = Assert.Throws<AnomalyException>(() => y.Backward(Tensor<double>.FromArray([1e308], 1)));
+
+        Assert.StartsWith("anomaly: backward of neg sent +Inf to the gradient of input 0 (x leaf [1]) at element 0", error.Message);
+        Assert.Contains("where: neg ← leaf 'x' [1]", error.Message);
+    }
+
+    [Fact]
+    public void OutsideAnomalyModeNonFiniteValuesPassSilently()
+    {
+        Assert.False(GradMode.IsAnomalyDetectionEnabled);
+        var a = Leaf([1.0, double.PositiveInfinity], [2], "a");
+        var b = Leaf([0.5, double.PositiveInfinity], [2], "b");
+        var d = a - b;
+        Assert.Equal(0.5, d.Value[0]);
+        Assert.True(double.IsNaN(d.Value[1]));
+
+        var x = Leaf([1.0], [1], "x");
+        var y = x - (-x);
+        y.Backward(Tensor<double>.FromArray([1e308], 1));
+        Assert.True(double.IsPositiveInfinity(x.Grad![0]));
+    }
+
+    [Fact]
+    public void AnomalyScopeEndsWithItsUsingBlock()
+    {
+        using (GradMode.DetectAnomaly())
+        {
+            using (GradMode.DetectAnomaly())
+            {
+                Assert.True(GradMode.IsAnomalyDetectionEnabled);
+            }
+            Assert.True(GradMode.IsAnomalyDetectionEnabled);
+        }
+        Assert.False(GradMode.IsAnomalyDetectionEnabled);
+    }
+
+    /// <summary>
+    /// A deliberately wrong op: L = Σa² + Σb², whose backward is right for a and for b except at b[1,2],
+    /// where it adds 0.5 too much (and 0.001 too much at b[0,0], a smaller error that must not be reported).
+    /// </summary>
+    private static Var<double> WrongSumOfSquares(Var<double> a, Var<double> b)
+    {
+        var value = (a.Value * a.Value).Sum() + (b.Value * b.Value).Sum();
+        var bump = Tensor<double>.Zeros(2, 3);
+        bump.AsSpan()[5] = 0.5;   // b[1,2]
+        bump.AsSpan()[0] = 0.001; // b[0,0]
+        return Var<double>.Record("wrong_sum_of_squares", value, [a, b], dy =>
+        {
+            a.AccumulateGrad(2.0 * a.Value * dy);
+            b.AccumulateGrad(2.0 * b.Value * dy + bump);
+        });
+    }
+
+    [Fact]
+    public void GradCheckReportsTheWorstElementOfAWrongGradient()
+    {
+        var a = Tensor<double>.FromArray([0.3, -1.2, 2.0], 3);
+        var b = Tensor<double>.FromArray([1.0, -0.5, 0.25, 1.5, -2.0, 0.75], 2, 3);
+
+        var result = GradCheck.Run(x => WrongSumOfSquares(x[0], x[1]), [a, b]);
+
+        Assert.False(result.Passed(1e-6));
+        Assert.Equal(1, result.InputIndex);
+        Assert.Equal([1, 2], result.Index);
+        Assert.Equal(9, result.ElementsChecked);
+        Assert.Equal(2 * 0.75 + 0.5, result.Analytic, 12);
+        Assert.Equal(2 * 0.75, result.Numeric, 6);
+        Assert.Equal(0.5 / 2.0, result.RelativeError, 6); // |a − n| / max(|a|, |n|) = 0.5 / 2
+    }
+
+    [Fact]
+    public void GradCheckPassesTheSameOpWithoutTheBug()
+    {
+        var b = Tensor<double>.FromArray([1.0, -0.5, 0.25, 1.5, -2.0, 0.75], 2, 3);
+        var result = GradCheck.Run(x => x[0] * x[0] * x[0] - x[0], [b]);
+        Assert.True(result.Passed(1e-6), result.ToString());
+    }
+
+    [Fact]
+    public void GradCheckResultToStringPrintsIndexAnalyticNumericAndError()
+    {
+        var a = Tensor<double>.FromArray([0.3, -1.2, 2.0], 3);
+        var b = Tensor<double>.FromArray([1.0, -0.5, 0.25, 1.5, -2.0, 0.75], 2, 3);
+        var result = GradCheck.Run(x => WrongSumOfSquares(x[0], x[1]), [a, b]);
+
+        string text = result.ToString();
+
+        Assert.StartsWith("gradcheck: worst relative error 2.5e-1 at input 1 index [1,2] (analytic 2, numeric ", text);
+        Assert.Contains($"numeric {result.Numeric:G10}", text);
+        Assert.EndsWith("over 9 elements", text);
+        Assert.Equal("gradcheck: no elements to check", new GradCheckResult(-1, [], 0, 0, 0, 0).ToString());
+    }
+}
