@@ -127,7 +127,9 @@ public sealed partial class Tensor<T>
         var data = new T[Shapes.Count(shape)];
         for (int i = 0; i < data.Length; i++)
         {
-            data[i] = low + (high - low) * T.CreateChecked(rng.NextDouble());
+            // A double just below 1 rounds to 1 in float; step back so that u stays in [0, 1).
+            T u = T.CreateChecked(rng.NextDouble());
+            data[i] = low + (high - low) * (u < T.One ? u : T.BitDecrement(T.One));
         }
         return new Tensor<T>(data, shape.ToArray());
     }
