@@ -38,7 +38,12 @@ public sealed partial class Tensor<T>
         {
             throw new ArgumentException($"arange: start {start}, stop {stop} and step {step} must be finite with a non-zero step");
         }
-        int n = Math.Max(0, int.CreateChecked(T.Ceiling((stop - start) / step)));
+        T count = T.Ceiling((stop - start) / step);
+        if (count > T.CreateChecked(int.MaxValue))
+        {
+            throw new ArgumentException($"arange: start {start}, stop {stop} and step {step} give {count} elements, more than a tensor can hold ({int.MaxValue})");
+        }
+        int n = Math.Max(0, int.CreateSaturating(count));
         var data = new T[n];
         for (int i = 0; i < n; i++)
         {
