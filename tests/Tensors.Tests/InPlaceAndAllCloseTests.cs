@@ -89,4 +89,24 @@ public sealed class InPlaceAndAllCloseTests
         var e6 = Assert.Throws<ArgumentException>(() => Tensor<float>.Zeros(2, 3).CopyFrom(Tensor<float>.Ones(4)));
         Assert.StartsWith("copy_: shapes [2,3] and [4] cannot be broadcast together", e6.Message);
     }
+
+    [Fact]
+    public void InPlaceOpsReadTheirSourceBeforeOverwritingIt()
+    {
+        // The source is a view of the destination: every element must be read before any is written.
+        var x = Tensor<double>.Arange(9).Reshape(3, 3);
+        var expected = x + x.Transpose();
+        x.AddInPlace(x.Transpose());
+        Assert.Equal(expected.ToArray(), x.ToArray());
+        var y = Tensor<double>.Arange(9).Reshape(3, 3);
+        var transposed = y.Transpose().Contiguous();
+        y.CopyFrom(y.Transpose());
+        Assert.Equal(transposed.ToArray(), y.ToArray());
+        var z = Tensor<double>.Arange(4);
+        z.AddInPlace(z);
+        Assert.Equal([0.0, 2, 4, 6], z.ToArray());
+        var w = Tensor<double>.Arange(4);
+        w.CopyFrom(w.Slice(0, 0, 1).Expand(4) + 0 * w);
+        Assert.Equal([0.0, 0, 0, 0], w.ToArray());
+    }
 }
