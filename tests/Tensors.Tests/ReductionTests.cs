@@ -43,8 +43,16 @@ public sealed class ReductionTests
     [Fact]
     public void WideReductionsUseSimdAndParallelPathsAndMatchReference()
     {
-        // Leading, trailing and middle dimensions of tensors big enough for the SIMD and parallel loops.
-        var x = Make.Randn<float>([40, 33, 70], 5);
+        // Leading, trailing and middle dimensions of tensors wide enough for the SIMD loops, and one
+        // tensor above the parallel threshold for the row (trailing) and column (leading) kernels.
+        var big = Make.Randn<float>([40, 33, 70], 5);
+        Assert.True(big.Count > Kernels.Elementwise.ParallelThreshold);
+        foreach (int[] dims in new[] { [0], [0, 1], new[] { 2 } })
+        {
+            Make.AssertClose(Kernels.Reference.Sum(big, dims), big.Sum(dims, keepDim: true), 1e-4, 1e-4);
+            Make.AssertClose(Kernels.Reference.Max(big, dims), big.Max(dims, keepDim: true), 0, 0);
+        }
+        var x = Make.Randn<float>([9, 5, 37], 6);
         var t = x.Permute(2, 0, 1);
         foreach (int[] dims in new[] { [0], [2], [1], [0, 1], [1, 2], [0, 2], new[] { 0, 1, 2 } })
         {
