@@ -20,8 +20,8 @@ public sealed partial class Tensor<T>
         bool summarize = Count > SummarizeThreshold;
         var values = new List<T>();
         Collect(values, [], summarize);
-        bool integral = values.All(v => T.IsInteger(v) || !T.IsFinite(v));
         T maxAbs = values.Where(T.IsFinite).Select(T.Abs).DefaultIfEmpty(T.Zero).Max();
+        bool integral = values.All(v => T.IsInteger(v) || !T.IsFinite(v)) && maxAbs < T.CreateChecked(1e8);
         bool scientific = !integral && (maxAbs >= T.CreateChecked(1e8) || (maxAbs < T.CreateChecked(1e-4) && maxAbs > T.Zero));
         string Format(T v) =>
             T.IsNaN(v) ? "nan" : T.IsPositiveInfinity(v) ? "inf" : T.IsNegativeInfinity(v) ? "-inf"

@@ -20,6 +20,9 @@ public sealed class PrintingTests
             Tensor<double>.FromArray([-1.5, double.NaN, double.PositiveInfinity, double.NegativeInfinity], 4).ToString());
         Assert.Equal("tensor([1.0000e-05, 2.0000e-05], shape=[2])", Tensor<double>.FromArray([1e-5, 2e-5], 2).ToString());
         Assert.Equal("tensor([1.0000e+09, 1.5000e+00], shape=[2])", Tensor<double>.FromArray([1e9, 1.5], 2).ToString());
+        // Whole numbers of 10⁸ or more switch to scientific notation too, as in PyTorch.
+        Assert.Equal("tensor([1.0000e+09, 1.0000e+00], shape=[2])", Tensor<double>.FromArray([1e9, 1], 2).ToString());
+        Assert.Equal("tensor([-0.,  2.], shape=[2])", Tensor<double>.FromArray([-0.0, 2], 2).ToString());
     }
 
     [Fact]

@@ -162,4 +162,21 @@ public sealed class ReductionTests
         Assert.Empty(x.Sum(0).ToArray());
         Assert.Equal(0.0, x.Sum().Item());
     }
+
+    [Fact]
+    public void MaxAndMinPropagateNaNWhereverItIs()
+    {
+        // Rows long enough for the four SIMD accumulators, with the NaN in a lane, in the tail, or first.
+        foreach (int at in new[] { 0, 5, 37, 63, 64, 70 })
+        {
+            var x = Make.Randn<float>([2, 71], at);
+            x[1, at] = float.NaN;
+            Assert.Equal([false, true], x.Max(1).ToArray().Select(float.IsNaN));
+            Assert.Equal([false, true], x.Min(1).ToArray().Select(float.IsNaN));
+            Assert.True(float.IsNaN(x.Max().Item()));
+            var columns = x.Transpose().Contiguous(); // reduce the leading dimension: the column kernel
+            Assert.Equal([false, true], columns.Max(0).ToArray().Select(float.IsNaN));
+            Assert.Equal(Kernels.Reference.Max(x, [1]).ToArray().Select(float.IsNaN), x.Max(1).ToArray().Select(float.IsNaN));
+        }
+    }
 }
