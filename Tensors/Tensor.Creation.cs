@@ -170,5 +170,6 @@ public sealed partial class Tensor<T>
                 throw new ArgumentException($"{op}: shape {Shapes.Format(shape)} has a negative size");
             }
         }
+        Shapes.Count(shape, op); // throws, naming op, when the shape has too many elements
     }
 }

@@ -123,7 +123,9 @@ public sealed class ErrorMessageTests
         Throws<ArgumentException>(() => Tensor<float>.Rand(new Rng(0), -1), "uniform: shape [-1] has a negative size");
         Throws<ArgumentException>(() => Tensor<float>.Uniform(new Rng(0), 2, 1, 3), "uniform: need finite low ≤ high, got low 2 and high 1");
         Throws<ArgumentException>(() => Tensor<float>.Normal(new Rng(0), 0, -1, 3), "normal: need a finite mean and std ≥ 0, got mean 0 and std -1");
-        Throws<ArgumentException>(() => Tensor<float>.Zeros(100000, 100000), "shape [100000,100000] has 10000000000 elements, more than a tensor can hold");
+        Throws<ArgumentException>(() => Tensor<float>.Zeros(100000, 100000), "zeros: shape [100000,100000] has 10000000000 elements, more than a tensor can hold");
+        Throws<ArgumentException>(() => Tensor<float>.Randn(new Rng(0), 65536, 65536), "normal: shape [65536,65536] has 4294967296 elements");
+        Throws<ArgumentException>(() => Z(65536, 65536), "zeros: shape [65536,65536] has 4294967296 elements");
         Throws<ArgumentOutOfRangeException>(() => new Rng(0).NextInt(0), "rng: NextInt needs a positive bound, got 0");
         Throws<ArgumentException>(() => new Rng(0).SetState(new RngState(0, 0, 0, 0, null)), "rng: the all-zero state is not a valid xoshiro256** state");
     }
