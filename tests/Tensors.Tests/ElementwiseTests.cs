@@ -178,4 +178,22 @@ public sealed class ElementwiseTests
         var filled = Tensor<double>.Ones(2, 2).MaskedFill(causal, double.NegativeInfinity);
         Assert.Equal([1.0, double.NegativeInfinity, 1, 1], filled.ToArray());
     }
+
+    [Fact]
+    public void WhereEqualsItsArithmeticForm()
+    {
+        // With a 0/1 mask and finite values, where(c, a, b) = c·a + (1 − c)·b, all three broadcasting.
+        var cases = from pair in Properties.BroadcastPair()
+                    from c in Properties.Shape(0, 2)
+                    select (pair.A, pair.B, C: c.Select(s => 1).ToArray(), pair.Seed);
+        Properties.Check(cases, c =>
+        {
+            var a = Make.AnyLayout<double>(c.A, c.Seed);
+            var b = Make.AnyLayout<double>(c.B, c.Seed + 1);
+            var mask = Make.AnyLayout<double>(Shapes.Broadcast("test", c.A, c.B), c.Seed + 2).Gt(0);
+            Assert.Equal((mask * a + (1.0 - mask) * b).ToArray(), Tensor<double>.Where(mask, a, b).ToArray());
+            var scalarMask = Make.AnyLayout<double>(c.C, c.Seed + 3).Gt(0);
+            Assert.Equal((scalarMask * a + (1.0 - scalarMask) * b).ToArray(), Tensor<double>.Where(scalarMask, a, b).ToArray());
+        });
+    }
 }
