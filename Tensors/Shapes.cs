@@ -10,8 +10,11 @@ public static class Shapes
     /// <summary>Formats a shape the way error messages print it: <c>[12,64]</c>.</summary>
     public static string Format(ReadOnlySpan<int> shape) => "[" + string.Join(",", shape.ToArray()) + "]";
 
-    /// <summary>The number of elements of a shape: the product of its sizes (1 for a scalar, shape []).</summary>
-    public static int Count(ReadOnlySpan<int> shape)
+    /// <summary>
+    /// The number of elements of a shape: the product of its sizes (1 for a scalar, shape []). Too many
+    /// elements is an error naming <paramref name="op"/> when given.
+    /// </summary>
+    public static int Count(ReadOnlySpan<int> shape, string? op = null)
     {
         long n = 1;
         foreach (int s in shape)
@@ -20,7 +23,7 @@ public static class Shapes
         }
         if (n > int.MaxValue)
         {
-            throw new ArgumentException($"shape {Format(shape)} has {n} elements, more than a tensor can hold ({int.MaxValue})");
+            throw new ArgumentException($"{(op is null ? "" : op + ": ")}shape {Format(shape)} has {n} elements, more than a tensor can hold ({int.MaxValue})");
         }
         return (int)n;
     }

@@ -38,7 +38,12 @@ public sealed partial class Tensor<T>
         {
             throw new ArgumentException($"arange: start {start}, stop {stop} and step {step} must be finite with a non-zero step");
         }
-        int n = Math.Max(0, int.CreateChecked(T.Ceiling((stop - start) / step)));
+        T count = T.Ceiling((stop - start) / step);
+        if (count > T.CreateChecked(int.MaxValue))
+        {
+            throw new ArgumentException($"arange: start {start}, stop {stop} and step {step} give {count} elements, more than a tensor can hold ({int.MaxValue})");
+        }
+        int n = Math.Max(0, int.CreateSaturating(count));
         var data = new T[n];
         for (int i = 0; i < n; i++)
         {
@@ -127,7 +132,9 @@ public sealed partial class Tensor<T>
         var data = new T[Shapes.Count(shape)];
         for (int i = 0; i < data.Length; i++)
         {
-            data[i] = low + (high - low) * T.CreateChecked(rng.NextDouble());
+            // A double just below 1 rounds to 1 in float; step back so that u stays in [0, 1).
+            T u = T.CreateChecked(rng.NextDouble());
+            data[i] = low + (high - low) * (u < T.One ? u : T.BitDecrement(T.One));
         }
         return new Tensor<T>(data, shape.ToArray());
     }
@@ -163,5 +170,6 @@ public sealed partial class Tensor<T>
                 throw new ArgumentException($"{op}: shape {Shapes.Format(shape)} has a negative size");
             }
         }
+        Shapes.Count(shape, op); // throws, naming op, when the shape has too many elements
     }
 }

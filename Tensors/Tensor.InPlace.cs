@@ -12,6 +12,7 @@ public sealed partial class Tensor<T>
         {
             throw new ArgumentException($"add_: a tensor of shape {Shapes.Format(other.shape)} cannot be added into one of shape {Shapes.Format(shape)}");
         }
+        other = CopyIfShared(other);
         Kernels.Elementwise.Binary(this, other.Expand(shape), storage, offset, new Kernels.AddOp<T>());
     }
 
@@ -26,8 +27,14 @@ public sealed partial class Tensor<T>
         {
             throw new ArgumentException($"copy_: a tensor of shape {Shapes.Format(source.shape)} cannot be copied into one of shape {Shapes.Format(shape)}");
         }
-        Kernels.Copy.Into(source.Expand(shape), this);
+        Kernels.Copy.Into(CopyIfShared(source).Expand(shape), this);
     }
+
+    /// <summary>
+    /// A source that is a view of this tensor's own storage (x += xᵀ) would be read after the kernel had
+    /// already overwritten part of it, so such a source is copied first.
+    /// </summary>
+    private Tensor<T> CopyIfShared(Tensor<T> source) => ReferenceEquals(source.storage, storage) ? source.Clone() : source;
 
     private Span<T> WritableSpan(string op)
     {

@@ -20,12 +20,12 @@ public sealed partial class Tensor<T>
         bool summarize = Count > SummarizeThreshold;
         var values = new List<T>();
         Collect(values, [], summarize);
-        bool integral = values.All(v => T.IsInteger(v) || !T.IsFinite(v));
         T maxAbs = values.Where(T.IsFinite).Select(T.Abs).DefaultIfEmpty(T.Zero).Max();
+        bool integral = values.All(v => T.IsInteger(v) || !T.IsFinite(v)) && maxAbs < T.CreateChecked(1e8);
         bool scientific = !integral && (maxAbs >= T.CreateChecked(1e8) || (maxAbs < T.CreateChecked(1e-4) && maxAbs > T.Zero));
         string Format(T v) =>
             T.IsNaN(v) ? "nan" : T.IsPositiveInfinity(v) ? "inf" : T.IsNegativeInfinity(v) ? "-inf"
-            : integral ? double.CreateChecked(v).ToString("0.", CultureInfo.InvariantCulture)
+            : integral ? double.CreateChecked(v).ToString("0", CultureInfo.InvariantCulture) + "." // "1." as PyTorch prints a whole float
             : scientific ? double.CreateChecked(v).ToString("0.0000e+00", CultureInfo.InvariantCulture)
             : double.CreateChecked(v).ToString("0.0000", CultureInfo.InvariantCulture);
         int width = values.Count == 0 ? 0 : values.Max(v => Format(v).Length);
@@ -110,6 +110,10 @@ public sealed partial class Tensor<T>
             if (a[i] == b[i])
             {
                 continue; // equal infinities
+            }
+            if (T.IsInfinity(a[i]) || T.IsInfinity(b[i]))
+            {
+                return false; // else |a − b| = ∞ ≤ atol + rtol·∞ would hold
             }
             if (!(T.Abs(a[i] - b[i]) <= t + r * T.Abs(b[i])))
             {

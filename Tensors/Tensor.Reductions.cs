@@ -52,6 +52,10 @@ public sealed partial class Tensor<T>
     /// </summary>
     public Tensor<T> Variance(int[] dims, bool keepDim = false, int correction = 1)
     {
+        foreach (int dim in dims)
+        {
+            Shapes.NormalizeDim("variance", dim, Rank); // so that a bad dimension is reported as variance's, not mean's
+        }
         var mean = Mean(dims, keepDim: true);
         var centered = this - mean;
         var squares = Reduce("variance", dims, keepDim, new SumReduce<T>(), centered * centered);

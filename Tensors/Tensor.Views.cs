@@ -135,7 +135,7 @@ public sealed partial class Tensor<T>
     public Tensor<T> Narrow(int dim, int start, int length)
     {
         int d = Shapes.NormalizeDim("narrow", dim, Rank);
-        if (start < 0 || length < 0 || start + length > shape[d])
+        if (start < 0 || length < 0 || start > shape[d] || length > shape[d] - start)
         {
             throw new ArgumentOutOfRangeException(nameof(start), $"narrow: start {start} and length {length} do not fit dimension {dim} of size {shape[d]} (shape {Shapes.Format(shape)})");
         }
@@ -162,7 +162,7 @@ public sealed partial class Tensor<T>
             {
                 if (target < 0)
                 {
-                    throw new ArgumentException($"expand: size −1 is not allowed for a new leading dimension in {Shapes.Format(newShape)}");
+                    throw new ArgumentException($"expand: size {target} is not allowed for a new leading dimension in {Shapes.Format(newShape)}");
                 }
                 outShape[d] = target;
                 outStrides[d] = 0;

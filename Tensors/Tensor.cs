@@ -57,12 +57,17 @@ public sealed partial class Tensor<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>
     /// True when the elements sit in row-major order with no gaps, starting at <see cref="Offset"/>:
-    /// then the tensor is one flat span of storage. Dimensions of size 1 may have any stride.
+    /// then the tensor is one flat span of storage. Dimensions of size 1 may have any stride, and an
+    /// empty tensor is always contiguous (as in PyTorch).
     /// </summary>
     public bool IsContiguous
     {
         get
         {
+            if (Count == 0)
+            {
+                return true;
+            }
             int expected = 1;
             for (int d = Rank - 1; d >= 0; d--)
             {

@@ -88,9 +88,10 @@ internal readonly struct SigmoidOp<T> : IUnaryOp<T> where T : unmanaged, IFloati
     }
 }
 
+/// <summary>max(x, 0); NaN stays NaN, as in PyTorch and as <see cref="Vector.Max{T}"/> does in the SIMD lanes.</summary>
 internal readonly struct ReluOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public T Apply(T x) => x > T.Zero ? x : T.Zero;
+    public T Apply(T x) => T.Max(x, T.Zero);
     public bool Vectorized => true;
     public Vector<T> Apply(Vector<T> x) => Vector.Max(x, Vector<T>.Zero);
 }

@@ -7,8 +7,9 @@ internal static class Softmax
 {
     /// <summary>
     /// For each row x of length n: m = max x, s = Σ exp(xⱼ − m), then
-    /// softmax: yᵢ = exp(xᵢ − m) / s;  log-softmax: yᵢ = xᵢ − m − ln s.
-    /// Subtracting m keeps every exp ≤ 1, so nothing overflows even for logits of ±1e4.
+    /// softmax: yᵢ = exp(xᵢ − m) / s;  log-softmax: yᵢ = (xᵢ − m) − ln s.
+    /// Subtracting m keeps every exp ≤ 1, so nothing overflows even for logits of ±1e4; subtracting it
+    /// before ln s keeps the precision of ln s, which would be lost if added to a large m first.
     /// </summary>
     public static void Rows<T>(T[] x, int offset, int rows, int n, T[] y, bool log) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -32,10 +33,10 @@ internal static class Softmax
                 }
                 if (log)
                 {
-                    T shift = m + T.Log(s);
+                    T logS = T.Log(s);
                     for (int i = 0; i < n; i++)
                     {
-                        dst[i] = row[i] - shift;
+                        dst[i] = row[i] - m - logS;
                     }
                 }
                 else

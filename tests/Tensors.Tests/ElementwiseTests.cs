@@ -1,0 +1,199 @@
+using System.Numerics;
+using FsCheck.Fluent;
+using Scratch.Tensors.Kernels;
+
+namespace Scratch.Tensors.Tests;
+
+public sealed class ElementwiseTests
+{
+    /// <summary>Shapes with a longer last dimension, so rows are wide enough for the SIMD loops.</summary>
+    private static readonly FsCheck.Gen<(int[] Shape, int Seed)> WideShapes =
+        from lead in Properties.Shape(0, 2)
+        from last in Gen.Choose(1, 37)
+        from seed in Properties.ValueSeed
+        select ((int[])[.. lead, last], seed);
+
+    private static void AssertBitEqual<T>(Tensor<T> expected, Tensor<T> actual, string op) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Assert.Equal(Shapes.Format(expected.Shape), Shapes.Format(actual.Shape));
+        Assert.True(actual.IsContiguous, $"{op}: result is not contiguous");
+        T[] e = expected.ToArray(), a = actual.ToArray();
+        for (int i = 0; i < e.Length; i++)
+        {
+            Assert.True(e[i].Equals(a[i]), $"{op}: element {i} of shape {Shapes.Format(expected.Shape)}: reference {e[i]}, fast {a[i]}");
+        }
+    }
+
+    private static void UnaryOpsMatchReference<T>(Tensor<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        AssertBitEqual(Reference.Unary(x, new NegOp<T>()), x.Neg(), "neg");
+        AssertBitEqual(Reference.Unary(x, new AbsOp<T>()), x.Abs(), "abs");
+        AssertBitEqual(Reference.Unary(x, new ExpOp<T>()), x.Exp(), "exp");
+        AssertBitEqual(Reference.Unary(x, new LogOp<T>()), x.Log(), "log");
+        AssertBitEqual(Reference.Unary(x, new SqrtOp<T>()), x.Sqrt(), "sqrt");
+        AssertBitEqual(Reference.Unary(x, new PowOp<T>(T.CreateChecked(3))), x.Pow(T.CreateChecked(3)), "pow");
+        AssertBitEqual(Reference.Unary(x, new TanhOp<T>()), x.Tanh(), "tanh");
+        AssertBitEqual(Reference.Unary(x, new SigmoidOp<T>()), x.Sigmoid(), "sigmoid");
+        AssertBitEqual(Reference.Unary(x, new ReluOp<T>()), x.Relu(), "relu");
+        AssertBitEqual(Reference.Unary(x, new GeluOp<T>()), x.Gelu(), "gelu");
+    }
+
+    private static void BinaryOpsMatchReference<T>(Tensor<T> a, Tensor<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        AssertBitEqual(Reference.Binary("add", a, b, new AddOp<T>()), a + b, "add");
+        AssertBitEqual(Reference.Binary("sub", a, b, new SubOp<T>()), a - b, "sub");
+        AssertBitEqual(Reference.Binary("mul", a, b, new MulOp<T>()), a * b, "mul");
+        AssertBitEqual(Reference.Binary("div", a, b, new DivOp<T>()), a / b, "div");
+        AssertBitEqual(Reference.Binary("maximum", a, b, new MaximumOp<T>()), Tensor<T>.Maximum(a, b), "maximum");
+        AssertBitEqual(Reference.Binary("minimum", a, b, new MinimumOp<T>()), Tensor<T>.Minimum(a, b), "minimum");
+        AssertBitEqual(Reference.Binary("pow", a.Abs(), b, new PowBinaryOp<T>()), a.Abs().Pow(b), "pow");
+        AssertBitEqual(Reference.Binary("eq", a, b, new CompareOp<T>(Comparison.Equal)), a.Eq(b), "eq");
+        AssertBitEqual(Reference.Binary("ne", a, b, new CompareOp<T>(Comparison.NotEqual)), a.Ne(b), "ne");
+        AssertBitEqual(Reference.Binary("lt", a, b, new CompareOp<T>(Comparison.Less)), a.Lt(b), "lt");
+        AssertBitEqual(Reference.Binary("le", a, b, new CompareOp<T>(Comparison.LessOrEqual)), a.Le(b), "le");
+        AssertBitEqual(Reference.Binary("gt", a, b, new CompareOp<T>(Comparison.Greater)), a.Gt(b), "gt");
+        AssertBitEqual(Reference.Binary("ge", a, b, new CompareOp<T>(Comparison.GreaterOrEqual)), a.Ge(b), "ge");
+    }
+
+    private static void FastUnaryEqualsReference<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Properties.Check(Properties.ShapeAndSeed(allowEmpty: true), c => UnaryOpsMatchReference(Make.AnyLayout<T>(c.Shape, c.Seed)));
+        Properties.Check(WideShapes, c => UnaryOpsMatchReference(Make.AnyLayout<T>(c.Shape, c.Seed)));
+    }
+
+    [Fact]
+    public void FastUnaryEqualsReferenceFloat() => FastUnaryEqualsReference<float>();
+
+    [Fact]
+    public void FastUnaryEqualsReferenceDouble() => FastUnaryEqualsReference<double>();
+
+    private static void FastBinaryEqualsReference<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Properties.Check(Properties.BroadcastPair(allowEmpty: true), c =>
+            BinaryOpsMatchReference(Make.AnyLayout<T>(c.A, c.Seed), Make.AnyLayout<T>(c.B, c.Seed + 1)));
+        // Wide rows, each side possibly broadcast along the last dimension (a stride-0 row).
+        var wide = from s in WideShapes
+                   from oneA in Gen.Elements(true, false, false)
+                   from oneB in Gen.Elements(true, false, false)
+                   select (s.Shape, oneA, oneB, s.Seed);
+        Properties.Check(wide, c =>
+        {
+            int[] shapeA = c.oneA ? [.. c.Shape[..^1], 1] : c.Shape;
+            int[] shapeB = c.oneB ? [.. c.Shape[..^1], 1] : c.Shape;
+            BinaryOpsMatchReference(Make.AnyLayout<T>(shapeA, c.Seed), Make.AnyLayout<T>(shapeB, c.Seed + 1));
+        });
+    }
+
+    [Fact]
+    public void FastBinaryEqualsReferenceFloat() => FastBinaryEqualsReference<float>();
+
+    [Fact]
+    public void FastBinaryEqualsReferenceDouble() => FastBinaryEqualsReference<double>();
+
+    private static void BroadcastingEqualsExplicitExpansion<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Properties.Check(Properties.BroadcastPair(), c =>
+        {
+            var a = Make.AnyLayout<T>(c.A, c.Seed);
+            var b = Make.AnyLayout<T>(c.B, c.Seed + 1);
+            int[] shape = Shapes.Broadcast("test", c.A, c.B);
+            var ea = a.Expand(shape).Contiguous();
+            var eb = b.Expand(shape).Contiguous();
+            Assert.True(ea.IsContiguous && eb.IsContiguous);
+            AssertBitEqual(ea + eb, a + b, "add");
+            AssertBitEqual(ea - eb, a - b, "sub");
+            AssertBitEqual(ea * eb, a * b, "mul");
+            AssertBitEqual(ea / eb, a / b, "div");
+            AssertBitEqual(Tensor<T>.Maximum(ea, eb), Tensor<T>.Maximum(a, b), "maximum");
+            AssertBitEqual(ea.Lt(eb), a.Lt(b), "lt");
+        });
+    }
+
+    [Fact]
+    public void BroadcastingEqualsExplicitExpansionFloat() => BroadcastingEqualsExplicitExpansion<float>();
+
+    [Fact]
+    public void BroadcastingEqualsExplicitExpansionDouble() => BroadcastingEqualsExplicitExpansion<double>();
+
+    [Fact]
+    public void LargeTensorsTakeTheParallelPathAndStillMatchReference()
+    {
+        // 300 × 257 = 77 100 elements, above Elementwise.ParallelThreshold.
+        var a = Make.Randn<float>([300, 257], 1);
+        var b = Make.Randn<float>([257, 300], 2).Transpose();
+        var row = Make.Randn<float>([257], 3);
+        Assert.True(a.Count > Elementwise.ParallelThreshold);
+        AssertBitEqual(Reference.Binary("add", a, b, new AddOp<float>()), a + b, "add");
+        AssertBitEqual(Reference.Binary("mul", a, row, new MulOp<float>()), a * row, "mul");
+        AssertBitEqual(Reference.Unary(b, new TanhOp<float>()), b.Tanh(), "tanh");
+        AssertBitEqual(Reference.Unary(a, new ReluOp<float>()), a.Relu(), "relu");
+    }
+
+    [Fact]
+    public void ScalarOperatorsBroadcastTheScalar()
+    {
+        var x = Tensor<double>.FromArray([1, 2, 4], 3);
+        Assert.Equal([3.0, 4, 6], (x + 2.0).ToArray());
+        Assert.Equal([1.0, 0, -2], (2.0 - x).ToArray());
+        Assert.Equal([2.0, 4, 8], (2.0 * x).ToArray());
+        Assert.Equal([0.5, 1, 2], (x / 2.0).ToArray());
+        Assert.Equal([4.0, 2, 1], (4.0 / x).ToArray());
+        Assert.Equal([-1.0, -2, -4], (-x).ToArray());
+        Assert.Equal([0.0, 1, 1], x.Gt(1.5).ToArray());
+        Assert.Equal([0.0, 1, 0], x.Eq(2.0).ToArray());
+    }
+
+    [Fact]
+    public void UnaryOpsComputeTheirFormulas()
+    {
+        var x = Tensor<double>.FromArray([-2, -0.5, 0, 0.5, 3], 5);
+        double[] v = [-2, -0.5, 0, 0.5, 3];
+        Assert.Equal(v.Select(t => Math.Max(t, 0)), x.Relu().ToArray());
+        Assert.Equal(v.Select(t => 1 / (1 + Math.Exp(-t))).ToArray(), x.Sigmoid().ToArray(), (p, q) => Math.Abs(p - q) < 1e-15);
+        Assert.Equal(v.Select(Math.Tanh), x.Tanh().ToArray());
+        double c = Math.Sqrt(2 / Math.PI);
+        Assert.Equal(v.Select(t => 0.5 * t * (1 + Math.Tanh(c * (t + 0.044715 * t * t * t)))).ToArray(), x.Gelu().ToArray(), (p, q) => Math.Abs(p - q) < 1e-15);
+        // Sigmoid does not overflow for very negative inputs.
+        Assert.Equal(0.0, Tensor<double>.Scalar(-1000).Sigmoid().Item());
+        Assert.Equal(1.0, Tensor<double>.Scalar(1000).Sigmoid().Item());
+    }
+
+    [Fact]
+    public void ReluOfNaNIsNaNInEveryLane()
+    {
+        // 19 elements: some go through the SIMD loop, the rest through the scalar tail; both must agree.
+        var x = Tensor<float>.Full([19], float.NaN);
+        Assert.All(x.Relu().ToArray(), v => Assert.True(float.IsNaN(v)));
+        Assert.All(Tensor<float>.Maximum(x, Tensor<float>.Zeros(19)).ToArray(), v => Assert.True(float.IsNaN(v)));
+    }
+
+    [Fact]
+    public void WhereAndMaskedFillPickByCondition()
+    {
+        var cond = Tensor<double>.FromArray([1, 0, 1], 3);
+        var a = Tensor<double>.FromArray([1, 2, 3, 4, 5, 6], 2, 3);
+        var b = Tensor<double>.Scalar(-1);
+        Assert.Equal([1.0, -1, 3, 4, -1, 6], Tensor<double>.Where(cond, a, b).ToArray());
+        var causal = Tensor<double>.FromArray([0, 1, 0, 0], 2, 2);
+        var filled = Tensor<double>.Ones(2, 2).MaskedFill(causal, double.NegativeInfinity);
+        Assert.Equal([1.0, double.NegativeInfinity, 1, 1], filled.ToArray());
+    }
+
+    [Fact]
+    public void WhereEqualsItsArithmeticForm()
+    {
+        // With a 0/1 mask and finite values, where(c, a, b) = c·a + (1 − c)·b, all three broadcasting.
+        var cases = from pair in Properties.BroadcastPair()
+                    from c in Properties.Shape(0, 2)
+                    select (pair.A, pair.B, C: c.Select(s => 1).ToArray(), pair.Seed);
+        Properties.Check(cases, c =>
+        {
+            var a = Make.AnyLayout<double>(c.A, c.Seed);
+            var b = Make.AnyLayout<double>(c.B, c.Seed + 1);
+            var mask = Make.AnyLayout<double>(Shapes.Broadcast("test", c.A, c.B), c.Seed + 2).Gt(0);
+            Assert.Equal((mask * a + (1.0 - mask) * b).ToArray(), Tensor<double>.Where(mask, a, b).ToArray());
+            var scalarMask = Make.AnyLayout<double>(c.C, c.Seed + 3).Gt(0);
+            Assert.Equal((scalarMask * a + (1.0 - scalarMask) * b).ToArray(), Tensor<double>.Where(scalarMask, a, b).ToArray());
+        });
+    }
+}
