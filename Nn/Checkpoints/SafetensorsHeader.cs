@@ -112,13 +112,14 @@ internal static class SafetensorsHeader
         long[] shape = ReadIntegers(source, what, value, "shape", length: -1);
         long[] offsets = ReadIntegers(source, what, value, "data_offsets", length: 2);
         long count = 1;
+        long saturated = (long)Array.MaxLength + 1; // counts saturate here instead of overflowing; refused below
         foreach (long size in shape)
         {
             if (size > int.MaxValue)
             {
                 throw new SafetensorsFormatException(source, $"{what}: dimension {size} is too large");
             }
-            count = Math.Min(count * size, long.MaxValue / 16); // saturates instead of overflowing; checked below
+            count = size == 0 ? 0 : count > saturated / size ? saturated : Math.Min(count * size, saturated);
         }
         if (count > Array.MaxLength)
         {
