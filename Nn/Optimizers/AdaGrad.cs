@@ -34,6 +34,9 @@ public sealed class AdaGrad<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     }
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<string> BufferNames => ["sum"];
+
+    /// <inheritdoc/>
     protected override void Update(int index, Span<T> theta, ReadOnlySpan<T> g, long t, double lr, double weightDecay)
     {
         Span<T> s = Buffer(index, "sum", initialAccumulator);

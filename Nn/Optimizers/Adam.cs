@@ -33,6 +33,9 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
     }
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<string> BufferNames => ["exp_avg", "exp_avg_sq"];
+
+    /// <inheritdoc/>
     protected override void Update(int index, Span<T> theta, ReadOnlySpan<T> g, long t, double lr, double weightDecay) =>
         rule.Apply(theta, g, Buffer(index, "exp_avg"), Buffer(index, "exp_avg_sq"), t, lr, l2: weightDecay);
 }

@@ -33,6 +33,9 @@ public sealed class AdamW<T> : Optimizer<T> where T : unmanaged, IFloatingPointI
     }
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<string> BufferNames => ["exp_avg", "exp_avg_sq"];
+
+    /// <inheritdoc/>
     protected override void Update(int index, Span<T> theta, ReadOnlySpan<T> g, long t, double lr, double weightDecay)
     {
         T shrink = T.CreateChecked(1 - lr * weightDecay);

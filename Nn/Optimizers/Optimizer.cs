@@ -97,6 +97,9 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     protected abstract void Update(int index, Span<T> theta, ReadOnlySpan<T> g, long t, double lr, double weightDecay);
 
+    /// <summary>The names of the per-parameter buffers this optimiser keeps (PyTorch's names, e.g. "exp_avg").</summary>
+    protected abstract IReadOnlyList<string> BufferNames { get; }
+
     /// <summary>True once parameter <paramref name="index"/> has a buffer of that name.</summary>
     protected bool HasBuffer(int index, string name) => buffers[index]?.Exists(b => b.Name == name) ?? false;
 
@@ -164,6 +167,10 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 }
                 newSteps[i] = (long)t;
                 continue;
+            }
+            if (!BufferNames.Contains(parts[2]))
+            {
+                throw new ArgumentException($"{Name}.LoadState: unexpected entry '{key}' ({Name} keeps {string.Join(", ", BufferNames)}; is this another optimiser's state?)");
             }
             var shape = parameters[i].Parameter.Value.Shape;
             if (!Shapes.Equal(tensor.Shape, shape))

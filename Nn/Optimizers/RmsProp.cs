@@ -35,6 +35,9 @@ public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPoin
     }
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<string> BufferNames => ["square_avg", "grad_avg", "momentum_buffer"];
+
+    /// <inheritdoc/>
     protected override void Update(int index, Span<T> theta, ReadOnlySpan<T> g, long t, double lr, double weightDecay)
     {
         Span<T> v = Buffer(index, "square_avg");

@@ -41,6 +41,9 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     }
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<string> BufferNames => ["momentum_buffer"];
+
+    /// <inheritdoc/>
     protected override void Update(int index, Span<T> theta, ReadOnlySpan<T> g, long t, double lr, double weightDecay)
     {
         T eta = T.CreateChecked(lr), lambda = T.CreateChecked(weightDecay);

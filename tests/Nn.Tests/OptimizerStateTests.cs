@@ -98,6 +98,11 @@ public sealed class OptimizerStateTests
         var noStep = new StateDict<double>();
         noStep.Add("state.1.exp_avg", Tensor<double>.Zeros(3));
         Assert.Contains("state.1.step", Assert.Throws<ArgumentException>(() => adam.LoadState(noStep)).Message);
+        var sgd = new Sgd<double>(parameters, lr: 0.1, momentum: 0.9);
+        var adamState = new StateDict<double>();
+        adamState.Add("state.0.step", Tensor<double>.Scalar(1));
+        adamState.Add("state.0.exp_avg", Tensor<double>.Zeros(2, 3));
+        Assert.Contains("SGD keeps momentum_buffer", Assert.Throws<ArgumentException>(() => sgd.LoadState(adamState)).Message);
         Assert.Equal(0, adam.SaveState().Count);
     }
 
@@ -112,6 +117,17 @@ public sealed class OptimizerStateTests
         Assert.Equal(0.1, groups[0].WeightDecay);
         Assert.Equal([bias], groups[1].Parameters);
         Assert.Equal(0, groups[1].WeightDecay);
+    }
+
+    [Fact]
+    public void DefaultsAreTorchDefaults()
+    {
+        Var<double>[] p = [new Var<double>(Tensor<double>.Ones(2), requiresGrad: true)];
+        Assert.Equal(0.01, new AdamW<double>(p).ParamGroups[0].WeightDecay);
+        Assert.Equal(0, new Adam<double>(p).ParamGroups[0].WeightDecay);
+        Assert.Equal(1e-3, new AdamW<double>(p).LearningRate);
+        Assert.Equal(1e-2, new AdaGrad<double>(p).LearningRate);
+        Assert.Equal(1e-2, new RmsProp<double>(p).LearningRate);
     }
 
     [Fact]
