@@ -1,0 +1,189 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Scratch.Nn.Checkpoints;
+
+/// <summary>One entry of the header: where a tensor's bytes lie in the data section, and how to read them.</summary>
+internal sealed record SafetensorsEntry(string Name, string DType, int[] Shape, long Begin, long End, int Count);
+
+/// <summary>
+/// Parses and checks a safetensors header. Nothing in the header is trusted: every dtype, shape and offset
+/// is checked against the size of the data section before a single tensor byte is read.
+/// </summary>
+internal static class SafetensorsHeader
+{
+    /// <summary>Headers longer than this are refused (the reference implementation's limit).</summary>
+    public const long MaxHeaderLength = 100_000_000;
+
+    /// <summary>Bytes per element of the dtypes Scratch reads, and the names of those it knows but does not read.</summary>
+    public static readonly IReadOnlyDictionary<string, int> ElementSize = new Dictionary<string, int>
+    {
+        ["F64"] = 8,
+        ["F32"] = 4,
+        ["F16"] = 2,
+        ["BF16"] = 2,
+    };
+
+    private static readonly HashSet<string> Unsupported =
+        ["BOOL", "U8", "I8", "I16", "U16", "I32", "U32", "I64", "U64", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64"];
+
+    /// <summary>Reads the entries (sorted by position in the data) and the metadata from the header bytes.</summary>
+    public static (List<SafetensorsEntry> Entries, Dictionary<string, string> Metadata) Parse(string source, byte[] header, long dataLength)
+    {
+        JsonDocument document;
+        try
+        {
+            string text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(header);
+            if (!text.StartsWith('{'))
+            {
+                throw new SafetensorsFormatException(source, "the header does not start with '{'");
+            }
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { AllowDuplicateProperties = false });
+        }
+        catch (Exception e) when (e is JsonException or DecoderFallbackException or ArgumentException)
+        {
+            throw new SafetensorsFormatException(source, $"the header is not valid UTF-8 JSON ({e.Message})", e);
+        }
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new SafetensorsFormatException(source, $"the header is a JSON {document.RootElement.ValueKind}, not an object");
+            }
+            var entries = new List<SafetensorsEntry>();
+            var metadata = new Dictionary<string, string>();
+            var names = new HashSet<string>();
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!names.Add(property.Name))
+                {
+                    throw new SafetensorsFormatException(source, $"the name '{property.Name}' appears twice in the header");
+                }
+                if (property.Name == "__metadata__")
+                {
+                    ReadMetadata(source, property.Value, metadata);
+                }
+                else
+                {
+                    entries.Add(ReadEntry(source, property.Name, property.Value));
+                }
+            }
+            return (InDataOrder(source, entries, dataLength), metadata);
+        }
+    }
+
+    private static void ReadMetadata(string source, JsonElement value, Dictionary<string, string> metadata)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new SafetensorsFormatException(source, "__metadata__ must be an object of strings");
+        }
+        foreach (var item in value.EnumerateObject())
+        {
+            if (item.Value.ValueKind != JsonValueKind.String)
+            {
+                throw new SafetensorsFormatException(source, $"__metadata__ entry '{item.Name}' is a {item.Value.ValueKind}, not a string");
+            }
+            if (!metadata.TryAdd(item.Name, item.Value.GetString()!))
+            {
+                throw new SafetensorsFormatException(source, $"__metadata__ entry '{item.Name}' appears twice");
+            }
+        }
+    }
+
+    private static SafetensorsEntry ReadEntry(string source, string name, JsonElement value)
+    {
+        string what = $"tensor '{name}'";
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new SafetensorsFormatException(source, $"{what}: expected an object with dtype, shape and data_offsets");
+        }
+        if (!value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String)
+        {
+            throw new SafetensorsFormatException(source, $"{what}: missing or non-string 'dtype'");
+        }
+        string dtype = dtypeElement.GetString()!;
+        if (!ElementSize.TryGetValue(dtype, out int elementSize))
+        {
+            throw new SafetensorsFormatException(source, Unsupported.Contains(dtype)
+                ? $"{what}: dtype {dtype} is not supported by Scratch (F64, F32, F16, BF16 are)"
+                : $"{what}: unknown dtype '{dtype}'");
+        }
+        long[] shape = ReadIntegers(source, what, value, "shape", length: -1);
+        long[] offsets = ReadIntegers(source, what, value, "data_offsets", length: 2);
+        long count = 1;
+        long saturated = (long)Array.MaxLength + 1; // counts saturate here instead of overflowing; refused below
+        foreach (long size in shape)
+        {
+            if (size > int.MaxValue)
+            {
+                throw new SafetensorsFormatException(source, $"{what}: dimension {size} is too large");
+            }
+            count = size == 0 ? 0 : count > saturated / size ? saturated : Math.Min(count * size, saturated);
+        }
+        if (count > Array.MaxLength)
+        {
+            throw new SafetensorsFormatException(source, $"{what}: {count} elements are more than a Scratch tensor holds");
+        }
+        var (begin, end) = (offsets[0], offsets[1]);
+        if (end < begin)
+        {
+            throw new SafetensorsFormatException(source, $"{what}: data_offsets [{begin}, {end}] end before they begin");
+        }
+        if (end - begin != count * elementSize)
+        {
+            throw new SafetensorsFormatException(source,
+                $"{what}: shape [{string.Join(", ", shape)}] of {dtype} needs {count * elementSize} bytes, but data_offsets [{begin}, {end}] hold {end - begin}");
+        }
+        return new SafetensorsEntry(name, dtype, [.. shape.Select(s => (int)s)], begin, end, (int)count);
+    }
+
+    private static long[] ReadIntegers(string source, string what, JsonElement value, string field, int length)
+    {
+        if (!value.TryGetProperty(field, out var array) || array.ValueKind != JsonValueKind.Array)
+        {
+            throw new SafetensorsFormatException(source, $"{what}: missing or non-array '{field}'");
+        }
+        if (length >= 0 && array.GetArrayLength() != length)
+        {
+            throw new SafetensorsFormatException(source, $"{what}: '{field}' must have {length} numbers, has {array.GetArrayLength()}");
+        }
+        var result = new long[array.GetArrayLength()];
+        int i = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out result[i]) || result[i] < 0)
+            {
+                throw new SafetensorsFormatException(source, $"{what}: '{field}' must hold non-negative integers, found {item.GetRawText()}");
+            }
+            i++;
+        }
+        return result;
+    }
+
+    /// <summary>Sorted by position, the tensors must tile the data section exactly: no gap, no overlap, nothing left over.</summary>
+    private static List<SafetensorsEntry> InDataOrder(string source, List<SafetensorsEntry> entries, long dataLength)
+    {
+        var sorted = entries.OrderBy(e => e.Begin).ThenBy(e => e.End).ToList(); // stable: empty tensors keep header order
+        long position = 0;
+        foreach (var e in sorted)
+        {
+            if (e.End > dataLength)
+            {
+                throw new SafetensorsFormatException(source, $"tensor '{e.Name}': data_offsets [{e.Begin}, {e.End}] run past the end of the {dataLength}-byte data section");
+            }
+            if (e.Begin != position)
+            {
+                throw new SafetensorsFormatException(source, e.Begin > position
+                    ? $"tensor '{e.Name}': a hole in the data section: bytes [{position}, {e.Begin}) belong to no tensor"
+                    : $"tensor '{e.Name}': data_offsets [{e.Begin}, {e.End}] overlap the previous tensor, which ends at {position}");
+            }
+            position = e.End;
+        }
+        if (position != dataLength)
+        {
+            throw new SafetensorsFormatException(source, $"the tensors cover {position} bytes of the {dataLength}-byte data section; the rest belongs to no tensor");
+        }
+        return sorted;
+    }
+}

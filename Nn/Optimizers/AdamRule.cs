@@ -1,0 +1,47 @@
+using System.Numerics;
+
+namespace Scratch.Nn.Optimizers;
+
+/// <summary>The moment updates and the bias-corrected step shared by <see cref="Adam{T}"/> and <see cref="AdamW{T}"/>.</summary>
+internal sealed class AdamRule<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly double beta1, beta2, eps;
+
+    public AdamRule(Optimizer<T> owner, double beta1, double beta2, double eps)
+    {
+        Check(owner, "beta1", beta1);
+        Check(owner, "beta2", beta2);
+        if (!(eps >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(eps), eps, $"{owner.Name}: eps = {eps} must be ≥ 0");
+        }
+        (this.beta1, this.beta2, this.eps) = (beta1, beta2, eps);
+    }
+
+    private static void Check(Optimizer<T> owner, string name, double beta)
+    {
+        if (!(beta >= 0 && beta < 1))
+        {
+            throw new ArgumentOutOfRangeException(name, beta, $"{owner.Name}: {name} = {beta} must be in [0, 1)");
+        }
+    }
+
+    /// <summary>m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − η/(1−β₁ᵗ) · m/(√v/√(1−β₂ᵗ) + ε), with g ← g + l2·θ first.</summary>
+    public void Apply(Span<T> theta, ReadOnlySpan<T> g, Span<T> m, Span<T> v, long t, double lr, double l2)
+    {
+        double biasCorrection1 = 1 - Math.Pow(beta1, t);
+        double biasCorrection2 = 1 - Math.Pow(beta2, t);
+        T stepSize = T.CreateChecked(lr / biasCorrection1);
+        T sqrtBc2 = T.CreateChecked(Math.Sqrt(biasCorrection2));
+        T b1 = T.CreateChecked(beta1), b2 = T.CreateChecked(beta2);
+        T oneMinusB1 = T.CreateChecked(1 - beta1), oneMinusB2 = T.CreateChecked(1 - beta2);
+        T epsilon = T.CreateChecked(eps), lambda = T.CreateChecked(l2);
+        for (int j = 0; j < theta.Length; j++)
+        {
+            T gj = g[j] + lambda * theta[j];
+            m[j] = b1 * m[j] + oneMinusB1 * gj;
+            v[j] = b2 * v[j] + oneMinusB2 * gj * gj;
+            theta[j] -= stepSize * m[j] / (T.Sqrt(v[j]) / sqrtBc2 + epsilon);
+        }
+    }
+}
