@@ -51,7 +51,7 @@ public sealed class LayerNormTests
         from seed in Seeds
         select new Case(lead, c, bias, transposed, seed);
 
-    /// <summary>The smallest biased variance over the rows of x (C ≥ 2); +∞ when C = 1 (y is then exactly b).</summary>
+    /// <summary>The smallest biased variance over the rows of x; +∞ when C = 1 (then x̂ = 0 and y = b exactly, whatever x is).</summary>
     private static double SmallestRowVariance(Tensor<double> x) =>
         x.Size(-1) == 1 ? double.PositiveInfinity : x.Variance(-1, correction: 0).Min().Item();
 
@@ -60,8 +60,8 @@ public sealed class LayerNormTests
     {
         var inputs = c.Inputs();
         // A row whose variance is close to ε has rstd ≈ 1/√ε, where the curvature (∝ rstd³) makes central
-        // differences inaccurate rather than the gradient wrong; such rare draws are skipped.
-        if (SmallestRowVariance(c.XValue(inputs[0])) < 1e-2)
+        // differences inaccurate rather than the gradient wrong; such rare draws (about 1 in 200) are skipped.
+        if (SmallestRowVariance(c.XValue(inputs[0])) < 1e-3)
         {
             return;
         }
