@@ -53,6 +53,11 @@ public sealed class CausalSelfAttentionTests
     [Fact]
     public void Gradient_CausalSelfAttention() => ForAll(Cases, c => AssertGradCheck(c.Apply, c.Inputs(), c));
 
+    /// <summary>One tensor used as q, k and v at once receives the sum of the three gradients (+=).</summary>
+    [Fact]
+    public void OneInputAsQueryKeyAndValueAccumulatesAllThreeGradients() => ForAll(Cases, c =>
+        AssertGradCheck(x => { var qkv = c.View(x[0], 0); return Var<double>.CausalSelfAttention(qkv, qkv, qkv); }, [c.Inputs()[0]], c), count: 30);
+
     /// <summary>mask[t, s] = 1 where key s comes after query t.</summary>
     private static Tensor<double> CausalMask(int T) =>
         Tensor<double>.Arange(T).Unsqueeze(0).Gt(Tensor<double>.Arange(T).Unsqueeze(1)); // (T, T)

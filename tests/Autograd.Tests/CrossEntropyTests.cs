@@ -36,6 +36,9 @@ public sealed class CrossEntropyTests
             }
             return y;
         }
+
+        public override string ToString() =>
+            $"Case {{ logits {Shapes.Format(LogitsShape)}, transposed {Transposed}, ignore index {IgnoreIndex}, seed {Seed} }}";
     }
 
     private static readonly Gen<Case> Cases =
