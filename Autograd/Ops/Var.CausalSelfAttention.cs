@@ -47,6 +47,7 @@ public sealed partial class Var<T>
         }
         T scale = T.One / T.Sqrt(T.CreateChecked(hs)); // 1/√hs
 
+        // q·kᵀ, turned into att row by row in place below: scale, mask, softmax
         var att = Tensor<T>.MatMul(q.Value, k.Value.Transpose(-2, -1)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
         Span<T> a = att.AsSpan();
         int rows = att.Count / Math.Max(nT, 1); // B·H·T rows of T scores
