@@ -2,9 +2,10 @@ using Scratch.Tensors;
 
 namespace Scratch.Autograd;
 
-// Joining and gathering. Concat and stack place each input in its own block of the output, so each
+// Joining, gathering and masking. Concat and stack place each input in its own block of the output, so each
 // input's gradient is its block of ∂L/∂y. IndexSelect copies chosen slices, so its backward pass adds
 // each slice's gradient back where it came from (scatter-add: a row picked twice gets both gradients).
+// MaskedFill overwrites some elements with a constant, so no gradient flows to them.
 public sealed partial class Var<T>
 {
     /// <summary>

@@ -43,7 +43,7 @@ public sealed partial class Var<T>
 
     /// <summary>
     /// y = maxᵢ x[…, i, …] along one dimension      ∂L/∂x[…, i, …] = ∂L/∂y[…] if i is the arg-max, else 0
-    /// <para>On ties the first maximum takes the whole gradient (PyTorch's <c>max(dim)</c> does the same).</para>
+    /// <para>On ties the first maximum (the one <see cref="Tensor{T}.ArgMax(int, bool)"/> picks) takes the whole gradient.</para>
     /// </summary>
     public Var<T> Max(int dim, bool keepDim = false)
     {

@@ -50,8 +50,23 @@ public sealed partial class Var<T>
         int d = Shapes.NormalizeDim("slice", dim, x.Value.Rank);
         int size = x.Value.Size(d);
         int s = Math.Clamp(start < 0 ? start + size : start, 0, size);
-        int[] picked = Enumerable.Range(0, y.Size(d)).Select(j => s + j * step).ToArray(); // the x indices y took
+        int length = y.Size(d);
+        if (step == 1)
+        {
+            // A contiguous block: put ∂L/∂y back between zeros, (…, s, …) + (…, length, …) + (…, rest, …) along d.
+            return Record("slice", y, [x], dy => x.AccumulateGrad(Tensor<T>.Concat(
+                [ZerosAlong(x.Value, d, s), dy, ZerosAlong(x.Value, d, size - s - length)], d)));
+        }
+        int[] picked = Enumerable.Range(0, length).Select(j => s + j * step).ToArray(); // the x indices y took
         return Record("slice", y, [x], dy => x.AccumulateGrad(x.Value.ZerosLike().IndexAdd(d, picked, dy)));
+    }
+
+    /// <summary>Zeros of x's shape except <paramref name="n"/> along dimension <paramref name="d"/>.</summary>
+    private static Tensor<T> ZerosAlong(Tensor<T> x, int d, int n)
+    {
+        int[] shape = x.ShapeArray();
+        shape[d] = n;
+        return Tensor<T>.Zeros(shape);
     }
 
     /// <summary>
