@@ -48,6 +48,20 @@ public sealed partial class Var<T>
         });
     }
 
+    /// <summary>
+    /// z = a / b elementwise (broadcasting)      ∂L/∂a = SumTo(∂L/∂z / b, a.shape)      ∂L/∂b = SumTo(−∂L/∂z · a / b², b.shape)
+    /// </summary>
+    /// <remarks>In the backward pass a / b² is computed as z / b, reusing the forward result.</remarks>
+    public static Var<T> Div(Var<T> a, Var<T> b)
+    {
+        var z = a.Value / b.Value;
+        return Record("div", z, [a, b], dz =>
+        {
+            a.AccumulateGrad((dz / b.Value).SumTo(a.Shape));
+            b.AccumulateGrad((-dz * z / b.Value).SumTo(b.Shape));
+        });
+    }
+
     /// <summary>y = −x      ∂L/∂x = −∂L/∂y</summary>
     public Var<T> Neg()
     {
@@ -63,6 +77,9 @@ public sealed partial class Var<T>
 
     /// <summary>Elementwise product (see <see cref="Mul"/>).</summary>
     public static Var<T> operator *(Var<T> a, Var<T> b) => Mul(a, b);
+
+    /// <summary>Elementwise quotient (see <see cref="Div"/>).</summary>
+    public static Var<T> operator /(Var<T> a, Var<T> b) => Div(a, b);
 
     /// <summary>Negation.</summary>
     public static Var<T> operator -(Var<T> x) => x.Neg();

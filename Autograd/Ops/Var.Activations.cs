@@ -1,0 +1,50 @@
+using Scratch.Tensors;
+
+namespace Scratch.Autograd;
+
+// The nonlinearities of a neural network, elementwise: y = f(x), ∂L/∂x = ∂L/∂y · f′(x).
+public sealed partial class Var<T>
+{
+    /// <summary>y = tanh(x)      ∂L/∂x = ∂L/∂y · (1 − y²)</summary>
+    public Var<T> Tanh()
+    {
+        var x = this;
+        var y = x.Value.Tanh();
+        return Record("tanh", y, [x], dy => x.AccumulateGrad(dy * (T.One - y * y)));
+    }
+
+    /// <summary>y = σ(x) = 1 / (1 + e⁻ˣ)      ∂L/∂x = ∂L/∂y · y · (1 − y)</summary>
+    public Var<T> Sigmoid()
+    {
+        var x = this;
+        var y = x.Value.Sigmoid();
+        return Record("sigmoid", y, [x], dy => x.AccumulateGrad(dy * y * (T.One - y)));
+    }
+
+    /// <summary>y = max(x, 0)      ∂L/∂x = ∂L/∂y · [x &gt; 0]      (0 at x = 0, as in PyTorch)</summary>
+    public Var<T> Relu()
+    {
+        var x = this;
+        var y = x.Value.Relu();
+        return Record("relu", y, [x], dy => x.AccumulateGrad(dy * x.Value.Gt(T.Zero)));
+    }
+
+    /// <summary>
+    /// GELU, tanh form (GPT-2's): y = ½·x·(1 + tanh u),  u = √(2/π)·(x + 0.044715·x³)
+    /// <para>∂L/∂x = ∂L/∂y · (½·(1 + tanh u) + ½·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²))</para>
+    /// </summary>
+    public Var<T> Gelu()
+    {
+        var x = this;
+        var y = x.Value.Gelu();
+        return Record("gelu", y, [x], dy =>
+        {
+            T half = T.CreateChecked(0.5), c = T.CreateChecked(0.044715), k = T.CreateChecked(Math.Sqrt(2.0 / Math.PI));
+            var xv = x.Value;
+            var t = (k * (xv + c * xv * xv * xv)).Tanh();                            // tanh u
+            var du = k * (T.One + T.CreateChecked(3) * c * xv * xv);                   // du/dx
+            var dydx = half * (T.One + t) + half * xv * (T.One - t * t) * du;          // f′(x)
+            x.AccumulateGrad(dy * dydx);
+        });
+    }
+}

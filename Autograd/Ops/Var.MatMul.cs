@@ -1,0 +1,37 @@
+using Scratch.Tensors;
+
+namespace Scratch.Autograd;
+
+// The matrix product, batched like torch.matmul. Shapes: A (…, M, K), B (…, K, N), C (…, M, N).
+public sealed partial class Var<T>
+{
+    /// <summary>
+    /// C = A · B: C[…, i, j] = Σₚ A[…, i, p] · B[…, p, j], batch dimensions broadcast.
+    /// <para>∂L/∂A = SumTo(∂L/∂C · Bᵀ, A.shape)      ∂L/∂B = SumTo(Aᵀ · ∂L/∂C, B.shape)</para>
+    /// <para>
+    /// A 1-D A is a row vector (1, K) and a 1-D B a column vector (K, 1); their added dimension is dropped
+    /// from C, and the backward pass puts it back before the two products.
+    /// </para>
+    /// </summary>
+    public static Var<T> MatMul(Var<T> a, Var<T> b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var c = Tensor<T>.MatMul(a.Value, b.Value); // validates the shapes
+        return Record("matmul", c, [a, b], dc =>
+        {
+            var a2 = a.Value.Rank == 1 ? a.Value.Unsqueeze(0) : a.Value; // (K) → (1, K)
+            var b2 = b.Value.Rank == 1 ? b.Value.Unsqueeze(1) : b.Value; // (K) → (K, 1)
+            int m = a2.Size(-2), n = b2.Size(-1);
+            int[] batch = Shapes.Broadcast("matmul", a2.Shape[..^2], b2.Shape[..^2]);
+            var dc2 = dc.Reshape([.. batch, m, n]);                           // (…, M, N)
+            var da = Tensor<T>.MatMul(dc2, b2.Transpose(-2, -1));             // (…, M, N)·(…, N, K) → (…, M, K)
+            var db = Tensor<T>.MatMul(a2.Transpose(-2, -1), dc2);             // (…, K, M)·(…, M, N) → (…, K, N)
+            a.AccumulateGrad(da.SumTo(a2.Shape).Reshape(a.Shape));
+            b.AccumulateGrad(db.SumTo(b2.Shape).Reshape(b.Shape));
+        });
+    }
+
+    /// <summary>This value times <paramref name="other"/> (see <see cref="MatMul(Var{T}, Var{T})"/>).</summary>
+    public Var<T> MatMul(Var<T> other) => MatMul(this, other);
+}

@@ -1,0 +1,91 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Scratch.Tensors;
+
+namespace Scratch.Autograd.Tests;
+
+// The matrix product: 1-D operands, plain matrices, batches with broadcast batch dimensions, and operands
+// that are transposed, strided or expanded views. Shapes: A (…, M, K), B (…, K, N).
+public sealed class MatMulGradientTests
+{
+    private static Gen<(Input A, Input B, bool Instance, int Seed)> Products =>
+        from m in Gen.Choose(1, 3)
+        from k in Gen.Choose(1, 3)
+        from n in Gen.Choose(1, 3)
+        from batch in Properties.BroadcastPair
+        from aVector in Gen.Elements(false, false, true)
+        from bVector in Gen.Elements(false, false, true)
+        from layoutA in Properties.AnyLayout
+        from layoutB in Properties.AnyLayout
+        from instance in Gen.Elements(false, true)
+        from seed in Properties.Seed
+        let a = aVector ? [k] : batch.A.Concat([m, k]).ToArray()
+        let b = bVector ? [k] : batch.B.Concat([k, n]).ToArray()
+        select (new Input(a, layoutA), new Input(b, layoutB), instance, seed);
+
+    [Fact]
+    public void Gradient_MatMul()
+    {
+        Properties.Check(Products, c =>
+        {
+            Var<double> Op(Var<double> a, Var<double> b) => c.Instance ? a.MatMul(b) : Var<double>.MatMul(a, b);
+            Properties.AssertGradients([c.A, c.B], c.Seed, x => Op(x[0], x[1]));
+            var leaves = Properties.Leaves([c.A, c.B], c.Seed);
+            var a = Properties.Present(leaves[0], c.A);
+            var b = Properties.Present(leaves[1], c.B);
+            Properties.AssertClose(NaiveMatMul(a, b), Op(new Var<double>(a), new Var<double>(b)).Value, $"{c.A} · {c.B}");
+        });
+    }
+
+    [Fact]
+    public void MatMul_NamesTheOpAndShapesWhenTheyDoNotFit()
+    {
+        var a = new Var<double>(Tensor<double>.Zeros(2, 3), requiresGrad: true);
+        var b = new Var<double>(Tensor<double>.Zeros(4, 5), requiresGrad: true);
+        var e = Assert.Throws<ArgumentException>(() => a.MatMul(b));
+        Assert.Contains("matmul", e.Message);
+        Assert.Contains("[2,3]", e.Message);
+        Assert.Contains("[4,5]", e.Message);
+    }
+
+    /// <summary>
+    /// An independent forward: promote 1-D operands, broadcast the batch dimensions, and loop
+    /// C[…, i, j] = Σₚ A[…, i, p]·B[…, p, j] one element at a time.
+    /// </summary>
+    private static Tensor<double> NaiveMatMul(Tensor<double> a, Tensor<double> b)
+    {
+        var a2 = a.Rank == 1 ? a.Unsqueeze(0) : a;
+        var b2 = b.Rank == 1 ? b.Unsqueeze(1) : b;
+        int m = a2.Size(-2), k = a2.Size(-1), n = b2.Size(-1);
+        int[] batch = Shapes.Broadcast("naive", a2.Shape[..^2], b2.Shape[..^2]);
+        var ae = a2.Expand([.. batch, m, k]).Contiguous().Reshape(-1, m, k);
+        var be = b2.Expand([.. batch, k, n]).Contiguous().Reshape(-1, k, n);
+        int count = Shapes.Count(batch);
+        var c = new double[count * m * n];
+        for (int t = 0; t < count; t++)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    double sum = 0;
+                    for (int p = 0; p < k; p++)
+                    {
+                        sum += ae[t, i, p] * be[t, p, j];
+                    }
+                    c[(t * m + i) * n + j] = sum;
+                }
+            }
+        }
+        var result = Tensor<double>.FromArray(c, [.. batch, m, n]);
+        if (a.Rank == 1)
+        {
+            result = result.Squeeze(-2);
+        }
+        if (b.Rank == 1)
+        {
+            result = result.Squeeze(-1);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,39 @@
+using Scratch.Tensors;
+
+namespace Scratch.Autograd.Tests;
+
+/// <summary>Bad inputs to the ops throw errors that name the op and the shapes (or values) involved.</summary>
+public sealed class OpErrorTests
+{
+    private static Var<double> Leaf(params int[] shape) => new(Tensor<double>.Zeros(shape), requiresGrad: true);
+
+    public static TheoryData<string, string[], Action> Cases => new()
+    {
+        { "div", ["div", "[2,3]", "[4]"], () => Var<double>.Div(Leaf(2, 3), Leaf(4)) },
+        { "sum", ["sum", "3"], () => Leaf(2, 3).Sum(3) },
+        { "mean", ["mean", "-3"], () => Leaf(2, 3).Mean([-3]) },
+        { "max", ["max", "rank 0"], () => Leaf().Max(0) },
+        { "reshape", ["reshape", "[4]", "[2,3]"], () => Leaf(2, 3).Reshape(4) },
+        { "permute", ["permute", "[0,0]", "[2,3]"], () => Leaf(2, 3).Permute(0, 0) },
+        { "slice", ["slice", "step", "0"], () => Leaf(2, 3).Slice(1, 0, 3, 0) },
+        { "expand", ["expand", "[2,3]", "[2,4]"], () => Leaf(2, 3).Expand(2, 4) },
+        { "concat", ["concat", "[2,3]", "[2,4]"], () => Var<double>.Concat([Leaf(2, 3), Leaf(2, 4)], 0) },
+        { "stack", ["stack", "[2,3]", "[3,2]"], () => Var<double>.Stack([Leaf(2, 3), Leaf(3, 2)], 0) },
+        { "index_select", ["index_select", "5", "size 3"], () => Leaf(2, 3).IndexSelect(1, [0, 5]) },
+        { "masked_fill", ["masked_fill", "[3,2]", "[2,3]"], () => Leaf(2, 3).MaskedFill(Tensor<double>.Zeros(3, 2), 0.0) },
+        { "matmul", ["matmul", "[2,3]", "[2,3]"], () => Leaf(2, 3).MatMul(Leaf(2, 3)) },
+        { "softmax", ["softmax", "2"], () => Leaf(2, 3).Softmax(2) },
+        { "log_softmax", ["log_softmax", "-3"], () => Leaf(2, 3).LogSoftmax(-3) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void BadInputNamesTheOp(string op, string[] mentions, Action act)
+    {
+        var e = Assert.ThrowsAny<Exception>(act);
+        foreach (string m in mentions)
+        {
+            Assert.True(e.Message.Contains(m, StringComparison.Ordinal), $"{op}: message should mention \"{m}\": {e.Message}");
+        }
+    }
+}
