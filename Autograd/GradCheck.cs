@@ -24,7 +24,7 @@ public static class GradCheck
     /// </param>
     /// <param name="seed">Seeds the output weights w.</param>
     public static GradCheckResult Run(Func<Var<double>[], Var<double>> f, IReadOnlyList<Tensor<double>> inputs,
-        double epsilon = 1e-6, double tiny = 1e-3, ulong seed = 0)
+        double epsilon = 1e-5, double tiny = 1e-3, ulong seed = 0)
     {
         // Analytic: one backward pass with upstream gradient w.
         var leaves = inputs.Select((x, i) => new Var<double>(x.Clone(), requiresGrad: true, name: $"input{i}")).ToArray();

@@ -12,8 +12,7 @@ public sealed class FixtureTests
     private const double Tolerance = 1e-10;
 
     /// <summary>
-    /// A fixture's "op" → the Scratch call, given the fixture's "args". Ops that other branches add are
-    /// listed in FixtureOps.Pending.cs.txt (not compiled) and go into this table once they exist.
+    /// A fixture's "op" → the Scratch call, given the fixture's "args".
     /// </summary>
     private static readonly Dictionary<string, Func<JsonElement, Func<Var<double>[], Var<double>>>> Ops = new()
     {
@@ -21,7 +20,40 @@ public sealed class FixtureTests
         ["sub"] = _ => x => x[0] - x[1],
         ["mul"] = _ => x => x[0] * x[1],
         ["neg"] = _ => x => -x[0],
-        // FixtureOps.Pending.cs.txt: insert the remaining ops' lines here.
+        ["div"] = _ => x => x[0] / x[1],
+        ["pow"] = a => x => x[0].Pow(Double(a, "exponent")),
+        ["exp"] = _ => x => x[0].Exp(),
+        ["log"] = _ => x => x[0].Log(),
+        ["sqrt"] = _ => x => x[0].Sqrt(),
+        ["abs"] = _ => x => x[0].Abs(),
+        ["tanh"] = _ => x => x[0].Tanh(),
+        ["sigmoid"] = _ => x => x[0].Sigmoid(),
+        ["relu"] = _ => x => x[0].Relu(),
+        ["gelu"] = _ => x => x[0].Gelu(),
+        ["sum"] = _ => x => x[0].Sum(),
+        ["sum_dim"] = a => x => x[0].Sum(Int(a, "dim"), Bool(a, "keepdim")),
+        ["sum_dims"] = a => x => x[0].Sum(Ints(a, "dims"), Bool(a, "keepdim")),
+        ["mean"] = _ => x => x[0].Mean(),
+        ["mean_dim"] = a => x => x[0].Mean(Int(a, "dim"), Bool(a, "keepdim")),
+        ["mean_dims"] = a => x => x[0].Mean(Ints(a, "dims"), Bool(a, "keepdim")),
+        ["max_dim"] = a => x => x[0].Max(Int(a, "dim"), Bool(a, "keepdim")),
+        ["reshape"] = a => x => x[0].Reshape(Ints(a, "shape")),
+        ["transpose"] = a => x => x[0].Transpose(Int(a, "dim0"), Int(a, "dim1")),
+        ["permute"] = a => x => x[0].Permute(Ints(a, "dims")),
+        ["slice"] = a => x => x[0].Slice(Int(a, "dim"), Int(a, "start"), Int(a, "end"), Int(a, "step")),
+        ["expand"] = a => x => x[0].Expand(Ints(a, "shape")),
+        ["concat"] = a => x => Var<double>.Concat(x, Int(a, "dim")),
+        ["stack"] = a => x => Var<double>.Stack(x, Int(a, "dim")),
+        ["matmul"] = _ => x => Var<double>.MatMul(x[0], x[1]),
+        ["index_select"] = a => x => x[0].IndexSelect(Int(a, "dim"), Ints(a, "indices")),
+        ["masked_fill"] = a => x => x[0].MaskedFill(TensorOf(a.GetProperty("mask")), Double(a, "value")),
+        ["softmax"] = a => x => x[0].Softmax(Int(a, "dim")),
+        ["log_softmax"] = a => x => x[0].LogSoftmax(Int(a, "dim")),
+        ["dropout"] = a => x => x[0].Dropout(Double(a, "p"), new Rng(0), Bool(a, "training")),
+        ["cross_entropy"] = a => x => Var<double>.CrossEntropy(x[0], Ints(a, "targets"), Int(a, "ignore_index")),
+        ["layer_norm"] = a => x => Var<double>.LayerNorm(x[0], x[1], x[2], Double(a, "eps")),
+        ["layer_norm_no_bias"] = a => x => Var<double>.LayerNorm(x[0], x[1], null, Double(a, "eps")),
+        ["causal_self_attention"] = _ => x => Var<double>.CausalSelfAttention(x[0], x[1], x[2]),
     };
 
     private static string FixtureDirectory => Path.Combine(AppContext.BaseDirectory, "fixtures", "autograd");
@@ -129,5 +161,12 @@ public sealed class FixtureTests
             var upstream = TensorOf(root.GetProperty("upstream"));
             Assert.True(Shapes.Equal(output.Shape, upstream.Shape), $"{name}: output and upstream differ in shape");
         }
+    }
+
+    [Fact]
+    public void EveryFixtureOpHasAMapping()
+    {
+        var missing = LoadAll().Select(c => c.Root.GetProperty("op").GetString()!).Distinct().Where(op => !Ops.ContainsKey(op)).ToList();
+        Assert.True(missing.Count == 0, $"fixtures with no Scratch mapping: {string.Join(", ", missing)}");
     }
 }
