@@ -1,0 +1,61 @@
+using System.Numerics;
+using Scratch.Autograd;
+using Scratch.Nn;
+using Scratch.Nn.Init;
+using Scratch.Nn.Modules;
+using Scratch.Tensors;
+
+namespace Scratch.Gpt.Model;
+
+/// <summary>
+/// The GPT of nanoGPT's model.py. Dimensions: B batch, T time (≤ block_size), C = n_embd, V = vocab_size.
+/// <code>
+/// x = drop(wte[idx] + wpe[0..T))        token + position embeddings          (B, T, C)
+/// x = h[i](x) for each block            pre-LayerNorm attention and MLP      (B, T, C)
+/// logits = ln_f(x) · wteᵀ               the LM head is tied to wte            (B, T, V)
+/// </code>
+/// Parameter names are nanoGPT's (<c>transformer.wte.weight</c>, <c>transformer.h.0.attn.c_attn.weight</c>, …);
+/// lm_head.weight is the same tensor as transformer.wte.weight, so it is stored once.
+/// </summary>
+public sealed class GptModel<T> : Module<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly GptTransformer<T> transformer;
+
+    /// <summary>A new model with nanoGPT's initialisation, drawn from <paramref name="rng"/>.</summary>
+    public GptModel(GptConfig config, Rng rng)
+    {
+        Config = config.Validate();
+        transformer = RegisterModule("transformer", new GptTransformer<T>(config, rng));
+    }
+
+    /// <summary>The model's shape.</summary>
+    public GptConfig Config { get; }
+
+    /// <summary>The token embedding (V, C), also the LM head's weight.</summary>
+    public Var<T> TokenEmbedding => transformer.Wte.Weight;
+
+    /// <summary>The blocks, in order.</summary>
+    public IReadOnlyList<Block<T>> Blocks => transformer.Blocks;
+
+    /// <summary>Next-token logits for token ids <paramref name="idx"/> of shape (B, T), read row-major.</summary>
+    public Var<T> Forward(int[] idx, int batch, int time)
+    {
+        if (time > Config.BlockSize)
+        {
+            throw new ArgumentException($"gpt: cannot forward a sequence of length {time}; block_size is only {Config.BlockSize}");
+        }
+        if (batch * time != idx.Length || batch <= 0 || time <= 0)
+        {
+            throw new ArgumentException($"gpt: {idx.Length} token ids do not have shape ({batch}, {time})");
+        }
+        var x = transformer.Forward(idx, batch, time); // (B, T, C)
+        return x.MatMul(TokenEmbedding.Transpose(0, 1)); // (B, T, C) · (C, V) → (B, T, V)
+    }
+
+    /// <summary>Logits and the mean cross-entropy of predicting <paramref name="targets"/> (B, T).</summary>
+    public (Var<T> Logits, Var<T> Loss) Forward(int[] idx, int[] targets, int batch, int time)
+    {
+        var logits = Forward(idx, batch, time); // (B, T, V)
+        return (logits, Var<T>.CrossEntropy(logits, targets));
+    }
+}
