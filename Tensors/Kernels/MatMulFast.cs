@@ -32,7 +32,10 @@ internal static class MatMulFast
     private const int BBlockBytes = 512 * 1024;
 
     /// <summary>Below this many multiply-adds a product runs on one thread: waking the others costs more.</summary>
-    private const long ParallelWork = 1L << 18;
+    private const long ParallelWork = 1L << 21;
+
+    /// <summary>A block of B smaller than this is packed by one thread.</summary>
+    private const long SerialPackElements = 1L << 15;
 
     /// <summary>Computes every C_b of the problem; equal to <see cref="MatMulReference.Run{T}"/> up to rounding.</summary>
     public static void Run<T>(MatMulProblem<T> p) where T : unmanaged, IFloatingPointIeee754<T>
@@ -105,11 +108,18 @@ internal static class MatMulFast
                         }
                         continue;
                     }
-                    Parallel.For(0, cores, t =>
+                    if ((long)kcb * ncb < SerialPackElements)
                     {
-                        int first = t * panels / cores, end = (t + 1) * panels / cores;
-                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, first, end, bPack);
-                    });
+                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, 0, panels, bPack);
+                    }
+                    else
+                    {
+                        Parallel.For(0, cores, t =>
+                        {
+                            int first = t * panels / cores, end = (t + 1) * panels / cores;
+                            MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, first, end, bPack);
+                        });
+                    }
                     Parallel.For(0, rowChunks * columnSplits, task =>
                     {
                         int ic = task / columnSplits * mc, split = task % columnSplits;

@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Scratch.Tensors.Kernels;
 
@@ -37,7 +39,26 @@ internal static class MatMulPacking
                 panel.Clear();
             }
             int start = offset + (i0 + ir) * rs + p0 * cs;
-            if (cs == 1 || Math.Abs(cs) <= Math.Abs(rs))
+            if (mr == 6 && rows == mr && cs == 1 && start >= 0 && start + (mr - 1) * rs + kc <= a.Length)
+            {
+                // The common case, a full micro-panel of a row-major A: read six rows side by side, write in order
+                // (written out for MR = 6; another MR takes the general loops below).
+                // The range check above lets the loop index without bounds checks.
+                ref T src = ref MemoryMarshal.GetArrayDataReference(a);
+                src = ref Unsafe.Add(ref src, start);
+                ref T d = ref MemoryMarshal.GetReference(panel);
+                for (int k = 0; k < kc; k++)
+                {
+                    Unsafe.Add(ref d, 0) = Unsafe.Add(ref src, k);
+                    Unsafe.Add(ref d, 1) = Unsafe.Add(ref src, rs + k);
+                    Unsafe.Add(ref d, 2) = Unsafe.Add(ref src, 2 * rs + k);
+                    Unsafe.Add(ref d, 3) = Unsafe.Add(ref src, 3 * rs + k);
+                    Unsafe.Add(ref d, 4) = Unsafe.Add(ref src, 4 * rs + k);
+                    Unsafe.Add(ref d, 5) = Unsafe.Add(ref src, 5 * rs + k);
+                    d = ref Unsafe.Add(ref d, mr);
+                }
+            }
+            else if (cs == 1 || Math.Abs(cs) <= Math.Abs(rs))
             {
                 // Rows of A are the short stride (row-major A): walk along each row.
                 for (int i = 0; i < rows; i++)
