@@ -4,13 +4,14 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.NoEmit;
 using Scratch.Benchmarks;
 
-// Two modes:
+// Two modes (the suite runs in-process, which needs no separate build, and 3 warm-up + 10 timed iterations):
 //   dotnet run -c Release --project benchmarks                     the quick check and GFLOP/s table (< 1 minute)
 //   dotnet run -c Release --project benchmarks -- bdn --filter '*' the BenchmarkDotNet suite (in-process)
 if (args.Length > 0 && args[0] == "bdn")
 {
     var config = DefaultConfig.Instance
-        .AddJob(Job.Default.WithToolchain(InProcessNoEmitToolchain.Instance).WithId("InProcess"))
+        .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10)
+            .WithToolchain(InProcessNoEmitToolchain.Instance).WithId("InProcess"))
         .AddColumn(new GflopsColumn())
         .WithOptions(ConfigOptions.JoinSummary);
     BenchmarkSwitcher.FromAssembly(typeof(MatMulBenchmarks).Assembly).Run(args[1..], config);
