@@ -14,6 +14,7 @@ internal static class QuickMatMul
     public static int Run()
     {
         Console.WriteLine($"Scratch matmul, float32, {Environment.ProcessorCount} threads, .NET {Environment.Version}");
+        Console.WriteLine($"micro-kernel: {Scratch.Tensors.Kernels.MatMulMicroKernel.Name}");
         if (!Verify())
         {
             return 1;

@@ -27,6 +27,14 @@ internal static class MatMulMicroKernel
     /// <summary>Which kernel runs on this machine.</summary>
     private static readonly int Width = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 0;
 
+    /// <summary>Which kernel runs here, for benchmark reports.</summary>
+    public static string Name => Width switch
+    {
+        512 => "Vector512 (AVX-512) FMA, 6 x 2 vectors",
+        256 => "Vector256 (AVX2) FMA, 6 x 2 vectors",
+        _ => "scalar, 6 x 8",
+    };
+
     /// <summary>The columns of a register tile for element type <typeparamref name="T"/>: two SIMD vectors (8 without SIMD).</summary>
     public static int NR<T>() => Width switch
     {
