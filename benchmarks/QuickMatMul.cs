@@ -62,19 +62,25 @@ internal static class QuickMatMul
     }
 
     /// <summary>
-    /// 2·N³ / (median seconds per product) / 10⁹, over runs that last about <paramref name="targetSeconds"/> in
-    /// total (at least three runs, after one untimed warm-up run; a single run when the target is 0).
+    /// 2·N³ / (median seconds per product) / 10⁹. Warm-up first, untimed, for at least 0.3 s (or one run): the JIT
+    /// compiles a method twice, quickly and then well, and only the second version is worth timing. Then runs
+    /// that last about <paramref name="targetSeconds"/> in total (at least three); a single run when it is 0.
     /// </summary>
     private static double Gflops(int n, Func<Tensor<float>> product, double targetSeconds)
     {
         var watch = Stopwatch.StartNew();
-        product(); // warm-up: JIT, pools
-        double once = watch.Elapsed.TotalSeconds;
+        int warmups = 0;
+        do
+        {
+            product();
+            warmups++;
+        } while (targetSeconds > 0 && watch.Elapsed.TotalSeconds < 0.3);
+        double once = watch.Elapsed.TotalSeconds / warmups;
         if (targetSeconds == 0)
         {
             return 2.0 * n * n * n / once / 1e9;
         }
-        int reps = (int)Math.Clamp(targetSeconds / Math.Max(once, 1e-6), 3, 2000);
+        int reps = (int)Math.Clamp(targetSeconds / Math.Max(once, 1e-6), 3, 20000);
         var times = new double[reps];
         for (int r = 0; r < reps; r++)
         {
