@@ -1,21 +1,20 @@
-using System.Diagnostics;
-using Scratch.Tensors;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.NoEmit;
+using Scratch.Benchmarks;
 
-// A quick matmul check and timing, the main job until the GPT exists. (The BenchmarkDotNet suite follows.)
-var rng = new Rng(0);
-Console.WriteLine("size   fast GFLOP/s");
-foreach (int n in new[] { 64, 128, 256, 512, 1024 })
+// Two modes (the suite runs in-process, which needs no separate build, and 3 warm-up + 10 timed iterations):
+//   dotnet run -c Release --project benchmarks                     the quick check and GFLOP/s table (< 1 minute)
+//   dotnet run -c Release --project benchmarks -- bdn --filter '*' the BenchmarkDotNet suite (in-process)
+if (args.Length > 0 && args[0] == "bdn")
 {
-    var a = Tensor<float>.Randn(rng, n, n);
-    var b = Tensor<float>.Randn(rng, n, n);
-    var c = a.MatMul(b);
-    var watch = Stopwatch.StartNew();
-    int reps = 0;
-    do
-    {
-        c = a.MatMul(b);
-        reps++;
-    } while (watch.Elapsed.TotalSeconds < 0.5);
-    double gflops = 2.0 * n * n * n * reps / watch.Elapsed.TotalSeconds / 1e9;
-    Console.WriteLine($"{n,4}   {gflops,8:F1}");
+    var config = DefaultConfig.Instance
+        .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10)
+            .WithToolchain(InProcessNoEmitToolchain.Instance).WithId("InProcess"))
+        .AddColumn(new GflopsColumn())
+        .WithOptions(ConfigOptions.JoinSummary);
+    BenchmarkSwitcher.FromAssembly(typeof(MatMulBenchmarks).Assembly).Run(args[1..], config);
+    return 0;
 }
+return QuickMatMul.Run();

@@ -1,57 +1,196 @@
+using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>
-/// The fast matrix product. (First version: row-times-matrix with SIMD over j; to be replaced by a
-/// packed, cache-blocked FMA kernel.)
+/// The fast matrix product, in the style of GotoBLAS and BLIS: C = A · B computed as a sum of small register
+/// tiles, with the operands copied ("packed") and blocked so that each tile's inputs sit in the closest cache.
+/// <code>
+/// for jc in 0..N step NC:                  a block of columns of B and C
+///   for pc in 0..K step KC:                a slice of the sum over p
+///     pack B[pc.., jc..]   (KC × NC)       stays in the L2 cache, shared by all threads
+///     for ic in 0..M step MC:              rows of A and C (in parallel)
+///       pack A[ic.., pc..] (MC × KC)
+///       for ir in 0..MC step MR:           one A micro-panel (MR × KC), stays in L1
+///         for jr in 0..NC step NR:         one B micro-panel (KC × NR), streams from L2
+///           C[ir.., jr..] += Apanel · Bpanel      the micro-kernel: MR × NR in registers
+/// </code>
+/// Each number of B is then packed once and each number of A N/NC times (the plain loops read them N and M
+/// times), while the 2·M·N·K flops run from registers and the L1 cache.
+/// The sizes: KC = 256 makes an A micro-panel 6 × 256 × 4 bytes = 6 KiB (L1 is 32–48 KiB); NC is chosen so that
+/// a packed KC × NC block of B is 512 KiB, half of a typical L2.
 /// </summary>
 internal static class MatMulFast
 {
+    /// <summary>The depth of a block: how many terms of the sum over p one pass of the micro-kernel adds.</summary>
+    private const int KC = 256;
+
+    /// <summary>The bytes of one packed block of B (KC × NC), sized to stay in the L2 cache.</summary>
+    private const int BBlockBytes = 512 * 1024;
+
+    /// <summary>Below this many multiply-adds a product runs on one thread: waking the others costs more.</summary>
+    private const long ParallelWork = 1L << 21;
+
+    /// <summary>A block of B smaller than this is packed by one thread.</summary>
+    private const long SerialPackElements = 1L << 15;
+
     /// <summary>Computes every C_b of the problem; equal to <see cref="MatMulReference.Run{T}"/> up to rounding.</summary>
     public static void Run<T>(MatMulProblem<T> p) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = p.M, n = p.N, k = p.K;
-        Chunked.For(p.Batch * m, (long)n * k, (first, count) =>
+        if (p.M == 0 || p.N == 0 || p.Batch == 0)
         {
-            var bRow = new T[n];
-            for (int row = first; row < first + count; row++)
+            return;
+        }
+        if (p.K == 0)
+        {
+            p.C.AsSpan(0, p.Batch * p.M * p.N).Clear(); // an empty sum
+            return;
+        }
+        long work = (long)p.M * p.N * p.K;
+        int cores = Environment.ProcessorCount;
+        if (cores == 1 || work * p.Batch < ParallelWork)
+        {
+            for (int b = 0; b < p.Batch; b++)
             {
-                int b = row / m, i = row % m;
-                Span<T> c = p.C.AsSpan(row * n, n);
-                c.Clear();
-                for (int kk = 0; kk < k; kk++)
+                Gemm(p, b, cores: 1);
+            }
+        }
+        else if (p.Batch >= 4 * cores || (p.Batch >= cores && work < ParallelWork))
+        {
+            // Many products (attention: one per batch and head): give each thread whole products.
+            Parallel.For(0, p.Batch, b => Gemm(p, b, cores: 1));
+        }
+        else
+        {
+            for (int b = 0; b < p.Batch; b++)
+            {
+                Gemm(p, b, cores);
+            }
+        }
+    }
+
+    /// <summary>C_b = A_b · B_b, blocked and packed as described on the class, on up to <paramref name="cores"/> threads.</summary>
+    private static void Gemm<T>(MatMulProblem<T> p, int b, int cores) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int m = p.M, n = p.N, k = p.K;
+        int mr = MatMulMicroKernel.MR, nr = MatMulMicroKernel.NR<T>();
+        int nc = Math.Max(nr, BBlockBytes / (KC * Unsafe.SizeOf<T>()) / nr * nr);
+        nc = Math.Min(nc, RoundUp(n, nr));
+        int kc = Math.Min(KC, k);
+
+        // Split the rows into chunks (multiples of MR) for the threads; with few rows, split the columns too.
+        int mc = cores == 1 ? 64 * mr : RoundUp(Math.Max(1, m / (4 * cores)), mr);
+        mc = Math.Clamp(mc, mr, 64 * mr);
+        int rowChunks = (m + mc - 1) / mc;
+        int columnSplits = cores == 1 ? 1 : Math.Max(1, 2 * cores / rowChunks);
+
+        T[] bPack = ArrayPool<T>.Shared.Rent(kc * nc);
+        try
+        {
+            for (int jc = 0; jc < n; jc += nc)
+            {
+                int ncb = Math.Min(nc, n - jc);
+                int panels = (ncb + nr - 1) / nr;
+                int panelsPerSplit = (panels + columnSplits - 1) / columnSplits;
+                for (int pc = 0; pc < k; pc += kc)
                 {
-                    T a = p.A[p.AOffsets[b] + i * p.ARowStride + kk * p.AColStride];
-                    int at = p.BOffsets[b] + kk * p.BRowStride;
-                    ReadOnlySpan<T> br;
-                    if (p.BColStride == 1)
+                    int kcb = Math.Min(kc, k - pc);
+                    bool accumulate = pc > 0; // the first slice of the sum writes C, the others add to it
+                    if (cores == 1)
                     {
-                        br = p.B.AsSpan(at, n);
+                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, 0, panels, bPack);
+                        for (int ic = 0; ic < m; ic += mc)
+                        {
+                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, 0, panels, bPack, accumulate);
+                        }
+                        continue;
+                    }
+                    if ((long)kcb * ncb < SerialPackElements)
+                    {
+                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, 0, panels, bPack);
                     }
                     else
                     {
-                        for (int j = 0; j < n; j++)
+                        Parallel.For(0, cores, t =>
                         {
-                            bRow[j] = p.B[at + j * p.BColStride];
-                        }
-                        br = bRow;
+                            int first = t * panels / cores, end = (t + 1) * panels / cores;
+                            MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, first, end, bPack);
+                        });
                     }
-                    int jj = 0;
-                    if (Vector.IsHardwareAccelerated)
+                    Parallel.For(0, rowChunks * columnSplits, task =>
                     {
-                        var va = new Vector<T>(a);
-                        for (; jj <= n - Vector<T>.Count; jj += Vector<T>.Count)
+                        int ic = task / columnSplits * mc, split = task % columnSplits;
+                        int firstPanel = split * panelsPerSplit, endPanel = Math.Min(panels, firstPanel + panelsPerSplit);
+                        if (firstPanel < endPanel)
                         {
-                            (new Vector<T>(c.Slice(jj)) + va * new Vector<T>(br.Slice(jj))).CopyTo(c.Slice(jj));
+                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, firstPanel, endPanel, bPack, accumulate);
                         }
-                    }
-                    for (; jj < n; jj++)
+                    });
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(bPack);
+        }
+    }
+
+    /// <summary>
+    /// Packs rows [ic, ic+mc) × columns [pc, pc+kc) of A_b and runs the micro-kernel over them and the B micro-panels
+    /// [firstPanel, endPanel) of the packed block, updating C_b[ic.., jc..].
+    /// </summary>
+    private static void Block<T>(in MatMulProblem<T> p, int b, int ic, int mc, int pc, int kc, int jc, int nc,
+        int firstPanel, int endPanel, T[] bPack, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int mr = MatMulMicroKernel.MR;
+        int nr = MatMulMicroKernel.NR<T>();
+        int n = p.N;
+        T[] aPack = ArrayPool<T>.Shared.Rent(RoundUp(mc, mr) * kc);
+        Span<T> edge = stackalloc T[mr * 32]; // one tile, for the ragged edges (NR ≤ 32)
+        try
+        {
+            MatMulPacking.PackA(p, p.AOffsets[b], ic, mc, pc, kc, aPack);
+            ref T aStart = ref MemoryMarshal.GetArrayDataReference(aPack);
+            ref T bStart = ref MemoryMarshal.GetArrayDataReference(bPack);
+            ref T cStart = ref MemoryMarshal.GetArrayDataReference(p.C);
+            int cBatch = b * p.M * n;
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int rows = Math.Min(mr, mc - ir);
+                ref T aPanel = ref Unsafe.Add(ref aStart, ir * kc);
+                for (int panel = firstPanel; panel < endPanel; panel++)
+                {
+                    int jr = panel * nr;
+                    int cols = Math.Min(nr, nc - jr);
+                    ref T bPanel = ref Unsafe.Add(ref bStart, jr * kc);
+                    int cAt = cBatch + (ic + ir) * n + jc + jr;
+                    if (rows == mr && cols == nr)
                     {
-                        c[jj] += a * br[jj];
+                        MatMulMicroKernel.Run(kc, ref aPanel, ref bPanel, ref Unsafe.Add(ref cStart, cAt), n, accumulate);
+                        continue;
+                    }
+                    // A ragged tile at the bottom or right edge: compute the full tile aside, keep the part inside C.
+                    MatMulMicroKernel.Run(kc, ref aPanel, ref bPanel, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
+                    for (int i = 0; i < rows; i++)
+                    {
+                        Span<T> cRow = p.C.AsSpan(cAt + i * n, cols);
+                        Span<T> tileRow = edge.Slice(i * nr, cols);
+                        for (int j = 0; j < cols; j++)
+                        {
+                            cRow[j] = accumulate ? cRow[j] + tileRow[j] : tileRow[j];
+                        }
                     }
                 }
             }
-        });
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(aPack);
+        }
     }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }

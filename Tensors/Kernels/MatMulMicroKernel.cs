@@ -1,0 +1,232 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Scratch.Tensors.Kernels;
+
+/// <summary>
+/// The innermost piece of the fast matrix product: an MR × NR tile of C computed entirely in registers.
+/// <para>
+/// For each p in [0, kc) the tile receives the outer product of a column of MR numbers from A and a row of
+/// NR numbers from B:  C[i, j] += A[i, p] · B[p, j]. Both operands come packed (see
+/// <see cref="MatMulPacking"/>), so the kernel reads them as two straight streams: the A micro-panel holds
+/// for every p the MR numbers A[0..MR, p], the B micro-panel for every p the NR numbers B[p, 0..NR].
+/// </para>
+/// <para>
+/// A row of the tile is two SIMD vectors (NR = 2 vector widths). Per step p the kernel loads the two vectors
+/// of B once, and for each of the MR rows broadcasts A[i, p] to all lanes and does two fused multiply-adds.
+/// That is 2·MR FMAs for 2 + MR loads; the 2·MR accumulators never leave the registers until the tile is done,
+/// which is what makes the product compute-bound rather than memory-bound.
+/// </para>
+/// </summary>
+internal static class MatMulMicroKernel
+{
+    /// <summary>The rows of a register tile. 6 rows × 2 vectors = 12 accumulators, which fits the 16 registers of AVX2 as well as the 32 of AVX-512.</summary>
+    public const int MR = 6;
+
+    /// <summary>Which kernel runs on this machine.</summary>
+    private static readonly int Width = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 0;
+
+    /// <summary>Which kernel runs here, for benchmark reports.</summary>
+    public static string Name => Width switch
+    {
+        512 => "Vector512 (AVX-512) FMA, 6 x 2 vectors",
+        256 => "Vector256 (AVX2) FMA, 6 x 2 vectors",
+        _ => "scalar, 6 x 8",
+    };
+
+    /// <summary>The columns of a register tile for element type <typeparamref name="T"/>: two SIMD vectors (8 without SIMD).</summary>
+    public static int NR<T>() => Width switch
+    {
+        512 => 2 * Vector512<T>.Count,
+        256 => 2 * Vector256<T>.Count,
+        _ => 8,
+    };
+
+    /// <summary>
+    /// C[i, j] = (accumulate ? C[i, j] : 0) + Σ_{p &lt; kc} a[p·MR + i] · b[p·NR + j] for the full MR × NR tile
+    /// whose top-left element is <paramref name="c"/>, rows <paramref name="ldc"/> apart.
+    /// </summary>
+    public static void Run<T>(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Width == 512)
+        {
+            Run512(kc, ref a, ref b, ref c, ldc, accumulate);
+        }
+        else if (Width == 256)
+        {
+            Run256(kc, ref a, ref b, ref c, ldc, accumulate);
+        }
+        else
+        {
+            RunScalar(kc, ref a, ref b, ref c, ldc, accumulate);
+        }
+    }
+
+    /// <summary>The tile with 512-bit vectors (AVX-512): 6 × 32 floats or 6 × 16 doubles.</summary>
+    private static void Run512<T>(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint w = (nuint)Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.LoadUnsafe(ref b);     // B[p, 0..w)
+            var b1 = Vector512.LoadUnsafe(ref b, w);  // B[p, w..2w)
+            var ai = Vector512.Create(a);             // A[0, p] in every lane
+            c00 = Fma(ai, b0, c00);
+            c01 = Fma(ai, b1, c01);
+            ai = Vector512.Create(Unsafe.Add(ref a, 1));
+            c10 = Fma(ai, b0, c10);
+            c11 = Fma(ai, b1, c11);
+            ai = Vector512.Create(Unsafe.Add(ref a, 2));
+            c20 = Fma(ai, b0, c20);
+            c21 = Fma(ai, b1, c21);
+            ai = Vector512.Create(Unsafe.Add(ref a, 3));
+            c30 = Fma(ai, b0, c30);
+            c31 = Fma(ai, b1, c31);
+            ai = Vector512.Create(Unsafe.Add(ref a, 4));
+            c40 = Fma(ai, b0, c40);
+            c41 = Fma(ai, b1, c41);
+            ai = Vector512.Create(Unsafe.Add(ref a, 5));
+            c50 = Fma(ai, b0, c50);
+            c51 = Fma(ai, b1, c51);
+            a = ref Unsafe.Add(ref a, MR);
+            b = ref Unsafe.Add(ref b, 2 * w);
+        }
+        Store(ref c, c00, c01, accumulate);
+        Store(ref Unsafe.Add(ref c, ldc), c10, c11, accumulate);
+        Store(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, accumulate);
+        Store(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, accumulate);
+        Store(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, accumulate);
+        Store(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, accumulate);
+    }
+
+    /// <summary>The same tile with 256-bit vectors (AVX2): 6 × 16 floats or 6 × 8 doubles.</summary>
+    private static void Run256<T>(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint w = (nuint)Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.LoadUnsafe(ref b);
+            var b1 = Vector256.LoadUnsafe(ref b, w);
+            var ai = Vector256.Create(a);
+            c00 = Fma(ai, b0, c00);
+            c01 = Fma(ai, b1, c01);
+            ai = Vector256.Create(Unsafe.Add(ref a, 1));
+            c10 = Fma(ai, b0, c10);
+            c11 = Fma(ai, b1, c11);
+            ai = Vector256.Create(Unsafe.Add(ref a, 2));
+            c20 = Fma(ai, b0, c20);
+            c21 = Fma(ai, b1, c21);
+            ai = Vector256.Create(Unsafe.Add(ref a, 3));
+            c30 = Fma(ai, b0, c30);
+            c31 = Fma(ai, b1, c31);
+            ai = Vector256.Create(Unsafe.Add(ref a, 4));
+            c40 = Fma(ai, b0, c40);
+            c41 = Fma(ai, b1, c41);
+            ai = Vector256.Create(Unsafe.Add(ref a, 5));
+            c50 = Fma(ai, b0, c50);
+            c51 = Fma(ai, b1, c51);
+            a = ref Unsafe.Add(ref a, MR);
+            b = ref Unsafe.Add(ref b, 2 * w);
+        }
+        Store(ref c, c00, c01, accumulate);
+        Store(ref Unsafe.Add(ref c, ldc), c10, c11, accumulate);
+        Store(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, accumulate);
+        Store(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, accumulate);
+        Store(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, accumulate);
+        Store(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, accumulate);
+    }
+
+    /// <summary>The same tile without SIMD, for machines that have none; it reads the same packed layout.</summary>
+    private static void RunScalar<T>(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = NR<T>();
+        Span<T> tile = stackalloc T[MR * 8];
+        tile.Clear();
+        for (int p = 0; p < kc; p++)
+        {
+            for (int i = 0; i < MR; i++)
+            {
+                T aip = Unsafe.Add(ref a, p * MR + i);
+                for (int j = 0; j < nr; j++)
+                {
+                    tile[i * nr + j] += aip * Unsafe.Add(ref b, p * nr + j);
+                }
+            }
+        }
+        for (int i = 0; i < MR; i++)
+        {
+            for (int j = 0; j < nr; j++)
+            {
+                ref T cij = ref Unsafe.Add(ref c, i * ldc + j);
+                cij = accumulate ? cij + tile[i * nr + j] : tile[i * nr + j];
+            }
+        }
+    }
+
+    /// <summary>a·b + c rounded once. The typeof tests are constants to the JIT, which keeps only the live branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Fma<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+        if (typeof(T) == typeof(double))
+        {
+            return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+        return a * b + c;
+    }
+
+    /// <inheritdoc cref="Fma{T}(Vector512{T}, Vector512{T}, Vector512{T})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Fma<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        }
+        if (typeof(T) == typeof(double))
+        {
+            return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        }
+        return a * b + c;
+    }
+
+    /// <summary>Writes (or adds) one tile row, two vectors wide, at <paramref name="c"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(ref T c, Vector512<T> lo, Vector512<T> hi, bool accumulate)
+    {
+        nuint w = (nuint)Vector512<T>.Count;
+        if (accumulate)
+        {
+            lo += Vector512.LoadUnsafe(ref c);
+            hi += Vector512.LoadUnsafe(ref c, w);
+        }
+        lo.StoreUnsafe(ref c);
+        hi.StoreUnsafe(ref c, w);
+    }
+
+    /// <inheritdoc cref="Store{T}(ref T, Vector512{T}, Vector512{T}, bool)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(ref T c, Vector256<T> lo, Vector256<T> hi, bool accumulate)
+    {
+        nuint w = (nuint)Vector256<T>.Count;
+        if (accumulate)
+        {
+            lo += Vector256.LoadUnsafe(ref c);
+            hi += Vector256.LoadUnsafe(ref c, w);
+        }
+        lo.StoreUnsafe(ref c);
+        hi.StoreUnsafe(ref c, w);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Scratch.Tensors.Kernels;
+
+/// <summary>
+/// Copies blocks of A and B into the order in which the micro-kernel reads them.
+/// <para>
+/// A block of A (rows i0.., columns p0..) is cut into micro-panels of MR rows; each micro-panel is stored
+/// column by column: A[i0, p0], A[i0+1, p0], …, A[i0+MR−1, p0], A[i0, p0+1], … . A block of B is cut into
+/// micro-panels of NR columns, each stored row by row: B[p0, j0], …, B[p0, j0+NR−1], B[p0+1, j0], … .
+/// Rows or columns past the edge of the matrix are filled with zeros, so the micro-kernel always computes a
+/// full tile and the edges need no special arithmetic.
+/// </para>
+/// <para>
+/// Packing is where the strides are read. After it, every operand is contiguous, so a transposed or sliced
+/// operand costs one strided copy of O(M·K + K·N) numbers against O(M·N·K) multiply-adds, and the kernel
+/// itself never sees a stride. The copy also puts each micro-panel in consecutive cache lines.
+/// </para>
+/// </summary>
+internal static class MatMulPacking
+{
+    /// <summary>
+    /// Packs A_b[i0 .. i0+mc, p0 .. p0+kc) into <paramref name="dst"/> as ⌈mc/MR⌉ micro-panels of MR·kc numbers.
+    /// </summary>
+    public static void PackA<T>(in MatMulProblem<T> p, int offset, int i0, int mc, int p0, int kc, Span<T> dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const int mr = MatMulMicroKernel.MR;
+        T[] a = p.A;
+        int rs = p.ARowStride, cs = p.AColStride;
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            Span<T> panel = dst.Slice(ir * kc, mr * kc);
+            int rows = Math.Min(mr, mc - ir);
+            if (rows < mr)
+            {
+                panel.Clear();
+            }
+            int start = offset + (i0 + ir) * rs + p0 * cs;
+            if (mr == 6 && rows == mr && cs == 1 && start >= 0 && start + (mr - 1) * rs + kc <= a.Length)
+            {
+                // The common case, a full micro-panel of a row-major A: read six rows side by side, write in order
+                // (written out for MR = 6; another MR takes the general loops below).
+                // The range check above lets the loop index without bounds checks.
+                ref T src = ref MemoryMarshal.GetArrayDataReference(a);
+                src = ref Unsafe.Add(ref src, start);
+                ref T d = ref MemoryMarshal.GetReference(panel);
+                for (int k = 0; k < kc; k++)
+                {
+                    Unsafe.Add(ref d, 0) = Unsafe.Add(ref src, k);
+                    Unsafe.Add(ref d, 1) = Unsafe.Add(ref src, rs + k);
+                    Unsafe.Add(ref d, 2) = Unsafe.Add(ref src, 2 * rs + k);
+                    Unsafe.Add(ref d, 3) = Unsafe.Add(ref src, 3 * rs + k);
+                    Unsafe.Add(ref d, 4) = Unsafe.Add(ref src, 4 * rs + k);
+                    Unsafe.Add(ref d, 5) = Unsafe.Add(ref src, 5 * rs + k);
+                    d = ref Unsafe.Add(ref d, mr);
+                }
+            }
+            else if (cs == 1 || Math.Abs(cs) <= Math.Abs(rs))
+            {
+                // Rows of A are the short stride (row-major A): walk along each row.
+                for (int i = 0; i < rows; i++)
+                {
+                    int at = start + i * rs;
+                    for (int k = 0; k < kc; k++)
+                    {
+                        panel[k * mr + i] = a[at + k * cs];
+                    }
+                }
+            }
+            else
+            {
+                // Columns are the short stride (a transposed view): walk down each column.
+                for (int k = 0; k < kc; k++)
+                {
+                    int at = start + k * cs;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        panel[k * mr + i] = a[at + i * rs];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs B_b[p0 .. p0+kc, j0 .. j0+nc) into <paramref name="dst"/> as ⌈nc/NR⌉ micro-panels of kc·NR numbers;
+    /// only micro-panels [firstPanel, endPanel) are written, so that several threads can share one block.
+    /// </summary>
+    public static void PackB<T>(in MatMulProblem<T> p, int offset, int p0, int kc, int j0, int nc,
+        int firstPanel, int endPanel, Span<T> dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = MatMulMicroKernel.NR<T>();
+        T[] b = p.B;
+        int rs = p.BRowStride, cs = p.BColStride;
+        for (int panelIndex = firstPanel; panelIndex < endPanel; panelIndex++)
+        {
+            int jr = panelIndex * nr;
+            Span<T> panel = dst.Slice(jr * kc, kc * nr);
+            int cols = Math.Min(nr, nc - jr);
+            if (cols < nr)
+            {
+                panel.Clear();
+            }
+            int start = offset + p0 * rs + (j0 + jr) * cs;
+            if (cs == 1)
+            {
+                // Rows of B are contiguous: each row of the panel is one block copy.
+                for (int k = 0; k < kc; k++)
+                {
+                    b.AsSpan(start + k * rs, cols).CopyTo(panel.Slice(k * nr, cols));
+                }
+            }
+            else if (Math.Abs(cs) <= Math.Abs(rs))
+            {
+                for (int k = 0; k < kc; k++)
+                {
+                    int at = start + k * rs;
+                    for (int j = 0; j < cols; j++)
+                    {
+                        panel[k * nr + j] = b[at + j * cs];
+                    }
+                }
+            }
+            else
+            {
+                // Columns of B are the short stride (a transposed view, as in x · Wᵀ): walk down each column.
+                for (int j = 0; j < cols; j++)
+                {
+                    int at = start + j * cs;
+                    for (int k = 0; k < kc; k++)
+                    {
+                        panel[k * nr + j] = b[at + k * rs];
+                    }
+                }
+            }
+        }
+    }
+}

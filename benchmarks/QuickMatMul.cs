@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using Scratch.Tensors;
+
+namespace Scratch.Benchmarks;
+
+/// <summary>
+/// The quick matmul job: first check that the fast kernel equals the reference, then time both for square
+/// float sizes 64 … 1024 and print GFLOP/s (2·N³ flops per product, the median of several timed runs).
+/// </summary>
+internal static class QuickMatMul
+{
+    private static readonly int[] Sizes = [64, 128, 256, 512, 1024];
+
+    public static int Run()
+    {
+        Console.WriteLine($"Scratch matmul, float32, {Environment.ProcessorCount} threads, .NET {Environment.Version}");
+        Console.WriteLine($"micro-kernel: {Scratch.Tensors.Kernels.MatMulMicroKernel.Name}");
+        if (!Verify())
+        {
+            return 1;
+        }
+        Console.WriteLine();
+        Console.WriteLine("   N   fast GFLOP/s   reference GFLOP/s");
+        foreach (int n in Sizes)
+        {
+            var rng = new Rng((ulong)n);
+            var a = Tensor<float>.Randn(rng, n, n);
+            var b = Tensor<float>.Randn(rng, n, n);
+            double fast = Gflops(n, () => Tensor<float>.MatMul(a, b), targetSeconds: 1.0);
+            // The reference is slow: time it fewer times, and only once at 1024.
+            double reference = Gflops(n, () => Tensor<float>.MatMulReference(a, b), targetSeconds: n >= 1024 ? 0 : 1.0);
+            Console.WriteLine($"{n,4}   {fast,12:F1}   {reference,17:F2}");
+        }
+        return 0;
+    }
+
+    /// <summary>Fast equals reference on awkward shapes and transposed operands, and on rows of the 1024³ product.</summary>
+    private static bool Verify()
+    {
+        var rng = new Rng(42);
+        bool ok = true;
+        foreach (var (m, k, n) in new[] { (129, 257, 65), (300, 31, 517), (64, 64, 64) })
+        {
+            var a = Tensor<float>.Randn(rng, m, k);
+            var bt = Tensor<float>.Randn(rng, n, k).Transpose(); // (K, N), read through its strides
+            ok &= Check($"{m}x{k}x{n}", Tensor<float>.MatMulReference(a, bt), a.MatMul(bt), k);
+        }
+        // 1024³: the reference would take seconds, so compare every 64th row (16 rows of C).
+        var big = Tensor<float>.Randn(rng, 1024, 1024);
+        var other = Tensor<float>.Randn(rng, 1024, 1024);
+        var rows = big.Slice(0, 0, 1024, 64); // (16, 1024)
+        ok &= Check("1024x1024x1024 (every 64th row)", Tensor<float>.MatMulReference(rows, other), big.MatMul(other).Slice(0, 0, 1024, 64), 1024);
+        return ok;
+    }
+
+    private static bool Check(string what, Tensor<float> expected, Tensor<float> actual, int k)
+    {
+        double tol = 1e-5 * Math.Sqrt(k);
+        bool ok = actual.AllClose(expected, rtol: tol, atol: tol);
+        Console.WriteLine($"check {what}: fast == reference (tol {tol:G2}): {(ok ? "ok" : "FAILED")}");
+        return ok;
+    }
+
+    /// <summary>
+    /// 2·N³ / (median seconds per product) / 10⁹. Warm-up first, untimed, for at least 0.3 s (or one run): the JIT
+    /// compiles a method twice, quickly and then well, and only the second version is worth timing. Then runs
+    /// that last about <paramref name="targetSeconds"/> in total (at least three); a single run when it is 0.
+    /// </summary>
+    private static double Gflops(int n, Func<Tensor<float>> product, double targetSeconds)
+    {
+        var watch = Stopwatch.StartNew();
+        int warmups = 0;
+        do
+        {
+            product();
+            warmups++;
+        } while (targetSeconds > 0 && watch.Elapsed.TotalSeconds < 0.3);
+        double once = watch.Elapsed.TotalSeconds / warmups;
+        if (targetSeconds == 0)
+        {
+            return 2.0 * n * n * n / once / 1e9;
+        }
+        int reps = (int)Math.Clamp(targetSeconds / Math.Max(once, 1e-6), 3, 20000);
+        var times = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            product();
+            times[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        Array.Sort(times);
+        return 2.0 * n * n * n / times[reps / 2] / 1e9;
+    }
+}
