@@ -34,6 +34,12 @@ public sealed class GptModel<T> : Module<T> where T : unmanaged, IFloatingPointI
     /// <summary>The token embedding (V, C), also the LM head's weight.</summary>
     public Var<T> TokenEmbedding => transformer.Wte.Weight;
 
+    /// <summary>The position embedding wpe (block_size, C): row t is added to the token at position t.</summary>
+    public Var<T> PositionEmbedding => transformer.Wpe.Weight;
+
+    /// <summary>The final LayerNorm ln_f, applied before the LM head.</summary>
+    public LayerNorm<T> FinalNorm => transformer.LnF;
+
     /// <summary>The blocks, in order.</summary>
     public IReadOnlyList<Block<T>> Blocks => transformer.Blocks;
 

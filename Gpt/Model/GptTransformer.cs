@@ -34,6 +34,8 @@ internal sealed class GptTransformer<T> : Module<T> where T : unmanaged, IFloati
 
     public IReadOnlyList<Block<T>> Blocks { get; }
 
+    public LayerNorm<T> LnF => lnF;
+
     /// <summary>The final hidden states ln_f(h(drop(wte[idx] + wpe[0..T)))), (B, T, C).</summary>
     public Var<T> Forward(int[] idx, int batch, int time)
     {
