@@ -1,0 +1,69 @@
+using Scratch.Gpt.Sampling;
+using Scratch.Gpt.Tokenizers;
+using Scratch.Tensors;
+
+namespace Scratch.Gpt.Tests;
+
+public sealed class ChatTests
+{
+    private static readonly CharTokenizer Tokenizer = CharTokenizer.FromText("AB:hiyo more\nabcdefg");
+
+    /// <summary>A stand-in model that ignores its context and writes a fixed script, one character per call.</summary>
+    private sealed class ScriptedSource(string script) : ILogitsSource
+    {
+        public int Calls { get; private set; }
+
+        public int VocabSize => Tokenizer.VocabSize;
+
+        public int BlockSize => 1000;
+
+        public double[] NextLogits(IReadOnlyList<int> context)
+        {
+            var logits = new double[VocabSize];
+            logits[Tokenizer.Encode(script[Calls % script.Length].ToString())[0]] = 10; // greedy picks the script's next character
+            Calls++;
+            return logits;
+        }
+    }
+
+    [Fact]
+    public void AReplyStopsWhereTheModelStartsTheUsersNextTurn()
+    {
+        var source = new ScriptedSource("yo\n\nA:\nmore");
+        var chat = new ChatSession(source, Tokenizer, new ChatOptions("", "A:", "B:"), SamplingOptions.Greedy, new Rng(0));
+        var pieces = chat.Reply("hi").ToList();
+        Assert.Equal("yo\n", string.Concat(pieces));
+        Assert.Equal(["y", "o", "\n"], pieces); // streamed; the second "\n" waited, then turned out to start "\nA:"
+        Assert.Equal(6, source.Calls); // stopped as soon as "\nA:" was complete
+        Assert.Equal("A:\nhi\n\nB:\nyo\n\n", chat.Transcript);
+    }
+
+    [Fact]
+    public void AReplyStopsAtTheLengthLimitAndTurnsAccumulate()
+    {
+        var source = new ScriptedSource("abcdefg");
+        var chat = new ChatSession(source, Tokenizer, new ChatOptions("hi", "A:", "B:", MaxReplyTokens: 3), SamplingOptions.Greedy, new Rng(0));
+        Assert.Equal("abc", string.Concat(chat.Reply("yo")));
+        Assert.Equal("def", string.Concat(chat.Reply("hi")));
+        Assert.Equal("hi\n\nA:\nyo\n\nB:\nabc\n\nA:\nhi\n\nB:\ndef\n\n", chat.Transcript);
+    }
+
+    [Fact]
+    public void RunReadsTurnsFromATextReader()
+    {
+        var source = new ScriptedSource("yo\nA:");
+        var chat = new ChatSession(source, Tokenizer, new ChatOptions("", "A:", "B:"), SamplingOptions.Greedy, new Rng(0));
+        var output = new System.Text.StringBuilder();
+        chat.Run(new StringReader("hi\n\nho\n"), s => output.Append(s));
+        Assert.Equal("B:\nyo\nB:\nyo\n", output.ToString());
+        Assert.Equal("A:\nhi\n\nB:\nyo\n\nA:\nho\n\nB:\nyo\n\n", chat.Transcript);
+    }
+
+    [Fact]
+    public void UnknownCharactersAreAnError()
+    {
+        var chat = new ChatSession(new ScriptedSource("yo"), Tokenizer, new ChatOptions("", "A:", "B:"), SamplingOptions.Greedy, new Rng(0));
+        var error = Assert.Throws<ArgumentException>(() => chat.Reply("zzz"));
+        Assert.Contains("not in the vocabulary", error.Message);
+    }
+}
