@@ -26,12 +26,34 @@ internal static class QuickMatMul
             var rng = new Rng((ulong)n);
             var a = Tensor<float>.Randn(rng, n, n);
             var b = Tensor<float>.Randn(rng, n, n);
-            double fast = Gflops(n, () => Tensor<float>.MatMul(a, b), targetSeconds: 1.0);
+            double fast = Gflops(2.0 * n * n * n, () => Tensor<float>.MatMul(a, b), targetSeconds: 1.0);
             // The reference is slow: time it fewer times, and only once at 1024.
-            double reference = Gflops(n, () => Tensor<float>.MatMulReference(a, b), targetSeconds: n >= 1024 ? 0 : 1.0);
+            double reference = Gflops(2.0 * n * n * n, () => Tensor<float>.MatMulReference(a, b), targetSeconds: n >= 1024 ? 0 : 1.0);
             Console.WriteLine($"{n,4}   {fast,12:F1}   {reference,17:F2}");
         }
+        GptShapes();
         return 0;
+    }
+
+    /// <summary>
+    /// The products of a GPT-2 small layer (C = 768, B·T = 2048 tokens, H = 12 heads of hs = 64, T = 256), with the
+    /// operands laid out as the model has them: weights stored (out, in) and used transposed, the weight gradient
+    /// xᵀ·dy with a transposed left operand, and attention's batched Q·Kᵀ.
+    /// </summary>
+    private static void GptShapes()
+    {
+        var rng = new Rng(7);
+        var x = Tensor<float>.Randn(rng, 2048, 768);                 // (B·T, C)
+        var w = Tensor<float>.Randn(rng, 2304, 768);                 // (3C, C), as nn.Linear stores it
+        var dy = Tensor<float>.Randn(rng, 2048, 2304);               // (B·T, 3C)
+        var q = Tensor<float>.Randn(rng, 8, 12, 256, 64);            // (B, H, T, hs)
+        var k = Tensor<float>.Randn(rng, 8, 12, 256, 64);            // (B, H, T, hs)
+        Console.WriteLine();
+        Console.WriteLine("GPT-2 small shapes                          fast GFLOP/s");
+        double linear = 2.0 * 2048 * 768 * 2304;
+        Console.WriteLine($"x · Wᵀ    (2048,768)·(768,2304), W transposed {Gflops(linear, () => x.MatMul(w.Transpose()), 1.0),12:F1}");
+        Console.WriteLine($"xᵀ · dy   (768,2048)·(2048,2304), x transposed {Gflops(linear, () => x.Transpose().MatMul(dy), 1.0),11:F1}");
+        Console.WriteLine($"Q · Kᵀ    96 × (256,64)·(64,256), K transposed {Gflops(2.0 * 96 * 256 * 256 * 64, () => q.MatMul(k.Transpose(-2, -1)), 1.0),11:F1}");
     }
 
     /// <summary>Fast equals reference on awkward shapes and transposed operands, and on rows of the 1024³ product.</summary>
@@ -62,11 +84,11 @@ internal static class QuickMatMul
     }
 
     /// <summary>
-    /// 2·N³ / (median seconds per product) / 10⁹. Warm-up first, untimed, for at least 0.3 s (or one run): the JIT
+    /// flops / (median seconds per product) / 10⁹. Warm-up first, untimed, for at least 0.3 s (or one run): the JIT
     /// compiles a method twice, quickly and then well, and only the second version is worth timing. Then runs
     /// that last about <paramref name="targetSeconds"/> in total (at least three); a single run when it is 0.
     /// </summary>
-    private static double Gflops(int n, Func<Tensor<float>> product, double targetSeconds)
+    private static double Gflops(double flops, Func<Tensor<float>> product, double targetSeconds)
     {
         var watch = Stopwatch.StartNew();
         int warmups = 0;
@@ -78,7 +100,7 @@ internal static class QuickMatMul
         double once = watch.Elapsed.TotalSeconds / warmups;
         if (targetSeconds == 0)
         {
-            return 2.0 * n * n * n / once / 1e9;
+            return flops / once / 1e9;
         }
         int reps = (int)Math.Clamp(targetSeconds / Math.Max(once, 1e-6), 3, 20000);
         var times = new double[reps];
@@ -89,6 +111,6 @@ internal static class QuickMatMul
             times[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
         Array.Sort(times);
-        return 2.0 * n * n * n / times[reps / 2] / 1e9;
+        return flops / times[reps / 2] / 1e9;
     }
 }
