@@ -65,9 +65,9 @@ public sealed class ParameterTable
             [
                 new("token embedding", "(V, C)", 1, V * C, "wte; also the LM head"),
                 new("position embedding", "(N, C)", 1, N * C, "wpe"),
-                new("query", $"H × (hs, C) = {H} × ({hs}, {C}) per block", L * H, L * C * C, "first third of c_attn"),
-                new("key", $"H × (hs, C) = {H} × ({hs}, {C}) per block", L * H, L * C * C, "second third of c_attn"),
-                new("value", $"H × (hs, C) = {H} × ({hs}, {C}) per block", L * H, L * C * C, "last third of c_attn"),
+                new("query", $"{H} × ({hs}, {C}) per block", L * H, L * C * C, "first third of c_attn"),
+                new("key", $"{H} × ({hs}, {C}) per block", L * H, L * C * C, "second third of c_attn"),
+                new("value", $"{H} × ({hs}, {C}) per block", L * H, L * C * C, "last third of c_attn"),
                 new("attention output", "(C, C) per block", L, L * C * C, "attn.c_proj"),
                 new("MLP up-projection", "(4C, C) per block", L, L * 4 * C * C, "mlp.c_fc"),
                 new("MLP down-projection", "(C, 4C) per block", L, L * 4 * C * C, "mlp.c_proj"),
