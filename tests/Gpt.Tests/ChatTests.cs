@@ -60,6 +60,21 @@ public sealed class ChatTests
     }
 
     [Fact]
+    public void ARealModelChatsThroughTheKvCache()
+    {
+        var model = TinyModels.Create<float>(new Model.GptConfig(BlockSize: 64, VocabSize: Tokenizer.VocabSize, NLayer: 1, NHead: 2, NEmbd: 8));
+        var cache = new KvCache<float>(model);
+        var chat = new ChatSession(cache, Tokenizer, new ChatOptions("", "A:", "B:", MaxReplyTokens: 5), new SamplingOptions(1.0), new Rng(3));
+        string first = string.Concat(chat.Reply("hi"));
+        Assert.DoesNotContain(chat.StopText, first);
+        string afterFirst = chat.Transcript;
+        string second = string.Concat(chat.Reply("yo"));
+        Assert.StartsWith(afterFirst + "A:\nyo\n\nB:\n", chat.Transcript, StringComparison.Ordinal); // later turns see earlier ones
+        Assert.True(cache.Tokens.Count > Tokenizer.Encode(afterFirst).Length); // the second turn extended the cached first
+        Assert.True(second.Length <= 5);
+    }
+
+    [Fact]
     public void UnknownCharactersAreAnError()
     {
         var chat = new ChatSession(new ScriptedSource("yo"), Tokenizer, new ChatOptions("", "A:", "B:"), SamplingOptions.Greedy, new Rng(0));

@@ -31,6 +31,20 @@ public sealed class SamplingTests
     }
 
     [Fact]
+    public void TheCacheRunsOnlyNewTokensUntilTheWindowSlides()
+    {
+        var model = TinyModels.Create<float>(TinyModels.Config()); // block_size 8
+        var cache = new KvCache<float>(model);
+        var steps = Generator.Generate(cache, [1, 2, 3], 4, SamplingOptions.Greedy, new Rng(0)).ToList();
+        Assert.Equal([1, 2, 3, .. steps.Take(3).Select(t => t.Id)], cache.Tokens); // the last token is not run until the next step
+        var tokensBefore = cache.Tokens.ToArray();
+        cache.NextLogits([.. tokensBefore, 4]); // one new token: appended, the rest kept
+        Assert.Equal([.. tokensBefore, 4], cache.Tokens);
+        cache.NextLogits([.. tokensBefore, 4, 5, 6]); // 9 > block_size: the window slides, recomputed from its start
+        Assert.Equal([.. tokensBefore.Skip(1), 4, 5, 6], cache.Tokens);
+    }
+
+    [Fact]
     public void AppendingAPromptGivesTheModelsLogitsAtEveryPosition()
     {
         var model = TinyModels.Create<double>(TinyModels.Config());
