@@ -26,7 +26,8 @@ public static class ScratchCli
         {
             // One line, naming the flag or value, instead of System.CommandLine's error list and full help.
             string command = parse.CommandResult.Command == root ? "scratch" : $"scratch {parse.CommandResult.Command.Name}";
-            error.WriteLine($"{command}: error: {parse.Errors[0].Message} (see {command} --help)");
+            var messages = parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
+            error.WriteLine($"{command}: error: {string.Join("; ", messages)} (see {command} --help)");
             return CliErrors.Usage;
         }
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null });
