@@ -38,6 +38,10 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
     public TrainResult Run()
     {
         options.Validate();
+        if (!options.Resume)
+        {
+            options.ModelConfig(vocabSize: 1); // a bad shape fails now, not after reading the corpus and training a tokenizer
+        }
         string text = TokenData.ReadCorpus(options.Data);
         if (text.Length == 0)
         {
