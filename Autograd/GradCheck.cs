@@ -26,40 +26,82 @@ public static class GradCheck
     public static GradCheckResult Run(Func<Var<double>[], Var<double>> f, IReadOnlyList<Tensor<double>> inputs,
         double epsilon = 1e-5, double tiny = 1e-3, ulong seed = 0)
     {
-        // Analytic: one backward pass with upstream gradient w.
+        // Fresh leaves for the analytic pass; clones of the inputs, nudged in place, for the numeric one.
         var leaves = inputs.Select((x, i) => new Var<double>(x.Clone(), requiresGrad: true, name: $"input{i}")).ToArray();
-        var output = f(leaves);
+        var xs = inputs.Select(x => x.Clone()).ToArray();
+        return Compare(() => f(leaves), () => f(xs.Select(x => new Var<double>(x)).ToArray()), leaves, xs, epsilon, tiny, seed);
+    }
+
+    /// <summary>
+    /// Checks f's gradients with respect to leaves that already exist: a module's parameters, and inputs the
+    /// caller created with requiresGrad. f closes over them (for example <c>() =&gt; Loss(model.Forward(x))</c>)
+    /// and must be deterministic (dropout off: modules in eval mode, or p = 0).
+    /// </summary>
+    /// <remarks>
+    /// The leaves' gradients are zeroed first, then one Backward fills them. The numeric pass nudges each leaf's
+    /// <see cref="Var{T}.Value"/> in place (so the leaves must be contiguous) and puts every value back; it runs
+    /// under <see cref="GradMode.NoGrad"/>, so the gradients it leaves behind are those of the analytic pass.
+    /// A leaf listed twice is checked twice; a leaf f does not use must have gradient zero.
+    /// </remarks>
+    /// <param name="f">The function under test, reading the leaves.</param>
+    /// <param name="leaves">The leaves to check (each must require a gradient).</param>
+    /// <param name="epsilon">The finite-difference step ε.</param>
+    /// <param name="tiny">The smallest denominator (see the other overload).</param>
+    /// <param name="seed">Seeds the output weights w.</param>
+    public static GradCheckResult Run(Func<Var<double>> f, IReadOnlyList<Var<double>> leaves,
+        double epsilon = 1e-5, double tiny = 1e-3, ulong seed = 0)
+    {
+        foreach (var leaf in leaves)
+        {
+            if (!leaf.RequiresGrad)
+            {
+                throw new ArgumentException($"gradcheck: leaf '{leaf.Name}' does not require a gradient");
+            }
+            leaf.ZeroGrad();
+        }
+        return Compare(f, f, leaves, leaves.Select(l => l.Value).ToArray(), epsilon, tiny, seed);
+    }
+
+    /// <summary>
+    /// The shared core. <paramref name="analyticPass"/> builds the graph over <paramref name="leaves"/>;
+    /// <paramref name="numericPass"/> evaluates f on <paramref name="nudged"/> (tensor i holds the values of
+    /// leaf i, and is changed in place here).
+    /// </summary>
+    private static GradCheckResult Compare(Func<Var<double>> analyticPass, Func<Var<double>> numericPass,
+        IReadOnlyList<Var<double>> leaves, IReadOnlyList<Tensor<double>> nudged, double epsilon, double tiny, ulong seed)
+    {
+        // Analytic: one backward pass with upstream gradient w.
+        var output = analyticPass();
         var weights = output.Value.Count == 1 ? Tensor<double>.Ones(output.Shape) : Tensor<double>.Randn(new Rng(seed), output.Shape);
         output.Backward(weights);
+        var analytic = leaves.Select(l => l.Grad?.ToArray() ?? new double[l.Value.Count]).ToArray(); // before any nudging
 
-        // Numeric: nudge each element of each input both ways and re-evaluate L = Σ w ⊙ f(x).
-        double Loss(Tensor<double>[] xs)
+        // Numeric: nudge each element of each leaf both ways and re-evaluate L = Σ w ⊙ f(x).
+        double Loss()
         {
             using var _ = GradMode.NoGrad();
-            var y = f(xs.Select(x => new Var<double>(x)).ToArray());
-            return (y.Value * weights).Sum().Item();
+            return (numericPass().Value * weights).Sum().Item();
         }
 
         var worst = new GradCheckResult(-1, [], 0, 0, 0, 0);
         int checkedCount = 0;
-        for (int i = 0; i < inputs.Count; i++)
+        for (int i = 0; i < nudged.Count; i++)
         {
-            var xs = inputs.Select(x => x.Clone()).ToArray();
-            double[] analytic = leaves[i].Grad?.ToArray() ?? new double[inputs[i].Count];
-            var flat = xs[i].AsSpan().ToArray(); // the original values
-            for (int j = 0; j < flat.Length; j++)
+            var values = nudged[i].AsSpan().ToArray(); // the original values
+            for (int j = 0; j < values.Length; j++)
             {
-                xs[i].AsSpan()[j] = flat[j] + epsilon;
-                double plus = Loss(xs);
-                xs[i].AsSpan()[j] = flat[j] - epsilon;
-                double minus = Loss(xs);
-                xs[i].AsSpan()[j] = flat[j];
+                nudged[i].AsSpan()[j] = values[j] + epsilon;
+                double plus = Loss();
+                nudged[i].AsSpan()[j] = values[j] - epsilon;
+                double minus = Loss();
+                nudged[i].AsSpan()[j] = values[j];
                 double numeric = (plus - minus) / (2 * epsilon);
-                double error = Math.Abs(analytic[j] - numeric) / Math.Max(Math.Max(Math.Abs(analytic[j]), Math.Abs(numeric)), tiny);
+                double a = analytic[i][j];
+                double error = Math.Abs(a - numeric) / Math.Max(Math.Max(Math.Abs(a), Math.Abs(numeric)), tiny);
                 checkedCount++;
                 if (worst.InputIndex < 0 || error > worst.RelativeError || double.IsNaN(error))
                 {
-                    worst = new GradCheckResult(i, Unravel(j, inputs[i].ShapeArray()), analytic[j], numeric, error, 0);
+                    worst = new GradCheckResult(i, Unravel(j, nudged[i].ShapeArray()), a, numeric, error, 0);
                 }
             }
         }

@@ -1,14 +1,35 @@
 using System.CommandLine;
+using Spectre.Console;
 
 namespace Scratch.Gpt.Cli;
 
 /// <summary>The <c>scratch</c> command line: one subcommand per thing a learner does with a GPT.</summary>
 public static class ScratchCli
 {
-    /// <summary>Parses the arguments and runs the chosen command; returns the process exit code.</summary>
-    public static int Run(string[] args)
+    /// <summary>Parses the arguments and runs the chosen command on the console; returns the process exit code.</summary>
+    public static int Run(string[] args) =>
+        Run(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
+
+    /// <summary>
+    /// Runs a command with its output and errors going to the given writers, with plain progress lines
+    /// (no live display): for tests and for embedding.
+    /// </summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error) => Run(args, output, error, interactive: false);
+
+    private static int Run(string[] args, TextWriter output, TextWriter error, bool interactive)
     {
         var root = new RootCommand("Scratch: a GPT written from scratch in C#; train it, evaluate it, sample from it and look inside.");
-        return root.Parse(args).Invoke();
+        root.Subcommands.Add(TrainCommand.Create(output, error, interactive));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One line, naming the flag or value, instead of System.CommandLine's error list and full help.
+            string command = parse.CommandResult.Command == root ? "scratch" : $"scratch {parse.CommandResult.Command.Name}";
+            var messages = parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
+            error.WriteLine($"{command}: error: {string.Join("; ", messages)} (see {command} --help)");
+            return CliErrors.Usage;
+        }
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null });
     }
 }

@@ -24,13 +24,21 @@ public static class Loss
 
     /// <summary>
     /// Binary cross-entropy with logits, averaged: ℓ = −[y·log σ(z) + (1 − y)·log(1 − σ(z))], computed in the
-    /// stable form ℓ = max(z, 0) − z·y + log(1 + e^(−|z|)), which never takes the log of 0.
+    /// stable form ℓ = max(z, 0) − z·y + log(1 + e^(−|z|)), which never takes the log of 0 (logits of ±1e4 are
+    /// fine). ∂ℓ/∂z = σ(z) − y and ∂ℓ/∂y = −z.
     /// </summary>
+    /// <remarks>
+    /// max(z, 0) is written (z + |z|)/2. The two are equal, but their derivatives at the kink z = 0 are not:
+    /// relu′(0) = 0 would give ∂ℓ/∂z = −y there, while (1 + sign(0))/2 = ½ gives the true σ(0) − y = ½ − y
+    /// (the log term's derivative, −sign(z)·σ(−|z|), is 0 at z = 0).
+    /// </remarks>
     public static Var<T> BinaryCrossEntropyWithLogits<T>(Var<T> logits, Var<T> targets) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckSameShape("binary_cross_entropy_with_logits", logits, targets);
-        var softplusOfNegAbs = (logits.Abs().Neg().Exp() + T.One).Log(); // log(1 + e^(−|z|))
-        return (logits.Relu() - logits * targets + softplusOfNegAbs).Mean();
+        var absolute = logits.Abs();
+        var positivePart = (logits + absolute) * T.CreateChecked(0.5); // max(z, 0), with slope ½ at 0
+        var softplusOfNegAbs = (absolute.Neg().Exp() + T.One).Log(); // log(1 + e^(−|z|))
+        return (positivePart - logits * targets + softplusOfNegAbs).Mean();
     }
 
     private static void CheckSameShape<T>(string op, Var<T> a, Var<T> b) where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,0 +1,50 @@
+using System.Text.Json.Nodes;
+
+namespace Scratch.Gpt.Training;
+
+/// <summary>
+/// A JSON-lines metrics file: one object per training iteration, appended and flushed as it happens, so a
+/// plot or a test can read it while training runs. Keys: <c>iter</c>, <c>loss</c>, <c>lr</c>, <c>ms</c>, and at
+/// evaluations <c>train_loss</c> and <c>val_loss</c> (the final evaluation, after the last step, has no step:
+/// only <c>iter</c>, <c>lr</c> and the two eval losses). Numbers are written so that they read back exactly.
+/// </summary>
+public sealed class MetricsLog : IDisposable
+{
+    private readonly StreamWriter writer;
+
+    /// <summary>Opens <paramref name="path"/> for appending (a resumed run continues the same file).</summary>
+    public MetricsLog(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+        writer = new StreamWriter(path, append: true);
+    }
+
+    /// <summary>Appends one line.</summary>
+    public void Write(int iteration, double? loss, double lr, double? ms, EvalPoint? eval)
+    {
+        var line = new JsonObject { ["iter"] = iteration };
+        if (loss is { } l)
+        {
+            line["loss"] = l;
+        }
+        line["lr"] = lr;
+        if (ms is { } m)
+        {
+            line["ms"] = Math.Round(m, 3);
+        }
+        if (eval is not null)
+        {
+            line["train_loss"] = eval.TrainLoss;
+            line["val_loss"] = eval.ValLoss;
+        }
+        writer.WriteLine(line.ToJsonString());
+        writer.Flush();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => writer.Dispose();
+}

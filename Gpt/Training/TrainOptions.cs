@@ -1,0 +1,157 @@
+using Scratch.Gpt.Model;
+
+namespace Scratch.Gpt.Training;
+
+/// <summary>
+/// Everything <c>scratch train</c> is told, with nanoGPT's names and its CPU "baby" defaults
+/// (<c>config/train_shakespeare_char.py</c> scaled down as nanoGPT's README suggests for a laptop).
+/// Model-shape fields left null come from the preset; with <see cref="Resume"/> they come from the checkpoint.
+/// </summary>
+public sealed record TrainOptions
+{
+    /// <summary>The text corpus to train on (UTF-8).</summary>
+    public required string Data { get; init; }
+
+    /// <summary>The checkpoint directory, written at every evaluation and at the end (nanoGPT: out_dir).</summary>
+    public string OutDir { get; init; } = "out";
+
+    /// <summary>The named model shape to start from (see <see cref="GptConfig.Presets"/>).</summary>
+    public string Preset { get; init; } = "baby";
+
+    /// <summary>Overrides the preset's number of blocks.</summary>
+    public int? NLayer { get; init; }
+
+    /// <summary>Overrides the preset's number of attention heads.</summary>
+    public int? NHead { get; init; }
+
+    /// <summary>Overrides the preset's width of the residual stream.</summary>
+    public int? NEmbd { get; init; }
+
+    /// <summary>Overrides the preset's context length T.</summary>
+    public int? BlockSize { get; init; }
+
+    /// <summary>Overrides the preset's dropout probability.</summary>
+    public double? Dropout { get; init; }
+
+    /// <summary>Overrides whether Linear and LayerNorm layers have biases.</summary>
+    public bool? Bias { get; init; }
+
+    /// <summary>B: windows per training step.</summary>
+    public int BatchSize { get; init; } = 12;
+
+    /// <summary>Training steps in all (a resumed run continues up to this number).</summary>
+    public int MaxIters { get; init; } = 2000;
+
+    /// <summary>η_max, the learning rate after warmup.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>η_min, the learning rate after the cosine decay.</summary>
+    public double MinLr { get; init; } = 1e-4;
+
+    /// <summary>Iterations of linear warmup.</summary>
+    public int WarmupIters { get; init; } = 100;
+
+    /// <summary>The iteration at which the cosine decay reaches η_min.</summary>
+    public int LrDecayIters { get; init; } = 2000;
+
+    /// <summary>AdamW's decoupled weight decay λ, applied to the 2-D parameters only.</summary>
+    public double WeightDecay { get; init; } = 0.1;
+
+    /// <summary>AdamW's β₁.</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>AdamW's β₂.</summary>
+    public double Beta2 { get; init; } = 0.99;
+
+    /// <summary>The largest global gradient norm; 0 turns clipping off (as in nanoGPT).</summary>
+    public double GradClip { get; init; } = 1.0;
+
+    /// <summary>Evaluate (and save a checkpoint) every this many iterations.</summary>
+    public int EvalInterval { get; init; } = 250;
+
+    /// <summary>Random batches per split in each evaluation.</summary>
+    public int EvalIters { get; init; } = 20;
+
+    /// <summary>Print a progress line every this many iterations (when the output is not a terminal).</summary>
+    public int LogInterval { get; init; } = 10;
+
+    /// <summary>Seeds the initial weights, dropout and the batches.</summary>
+    public ulong Seed { get; init; } = 1337;
+
+    /// <summary>"char" or "bpe".</summary>
+    public string Tokenizer { get; init; } = "char";
+
+    /// <summary>The BPE vocabulary size (256 bytes plus merges).</summary>
+    public int VocabSize { get; init; } = 512;
+
+    /// <summary>Continue from the checkpoint in <see cref="OutDir"/>.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>A file to append one JSON object per iteration to, or null.</summary>
+    public string? Metrics { get; init; }
+
+    /// <summary>Checks every number; the error names the flag and the value.</summary>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public TrainOptions Validate()
+    {
+        Positive("--batch-size", BatchSize);
+        Positive("--eval-interval", EvalInterval);
+        Positive("--eval-iters", EvalIters);
+        Positive("--log-interval", LogInterval);
+        Require("--max-iters", MaxIters, MaxIters >= 0, "must be ≥ 0");
+        Require("--warmup-iters", WarmupIters, WarmupIters >= 0, "must be ≥ 0");
+        Require("--lr-decay-iters", LrDecayIters, LrDecayIters > WarmupIters, $"must be greater than --warmup-iters ({WarmupIters})");
+        Require("--learning-rate", LearningRate, LearningRate >= 0 && double.IsFinite(LearningRate), "must be a finite number ≥ 0");
+        Require("--min-lr", MinLr, MinLr >= 0 && double.IsFinite(MinLr), "must be a finite number ≥ 0");
+        Require("--weight-decay", WeightDecay, WeightDecay >= 0 && double.IsFinite(WeightDecay), "must be a finite number ≥ 0");
+        Require("--beta1", Beta1, Beta1 is >= 0 and < 1, "must be in [0, 1)");
+        Require("--beta2", Beta2, Beta2 is >= 0 and < 1, "must be in [0, 1)");
+        Require("--grad-clip", GradClip, GradClip >= 0 && double.IsFinite(GradClip), "must be a finite number ≥ 0 (0 turns clipping off)");
+        if (Dropout is { } p)
+        {
+            Require("--dropout", p, p is >= 0 and < 1, "must be in [0, 1)");
+        }
+        foreach (var (flag, value) in new[] { ("--n-layer", NLayer), ("--n-head", NHead), ("--n-embd", NEmbd), ("--block-size", BlockSize) })
+        {
+            if (value is { } v)
+            {
+                Positive(flag, v);
+            }
+        }
+        Require("--tokenizer", Tokenizer, Tokenizer is "char" or "bpe", "must be char or bpe");
+        Require("--vocab-size", VocabSize, VocabSize >= 256, "must be ≥ 256 (the 256 bytes come first)");
+        return this;
+    }
+
+    /// <summary>The model shape: the preset with the flags that were given laid over it, and the tokenizer's vocabulary size.</summary>
+    /// <exception cref="ArgumentException">The preset is unknown, or the shape is not a model (n_embd not divisible by n_head, …).</exception>
+    public GptConfig ModelConfig(int vocabSize)
+    {
+        var preset = GptConfig.Preset(Preset);
+        var config = preset with
+        {
+            VocabSize = vocabSize,
+            NLayer = NLayer ?? preset.NLayer,
+            NHead = NHead ?? preset.NHead,
+            NEmbd = NEmbd ?? preset.NEmbd,
+            BlockSize = BlockSize ?? preset.BlockSize,
+            Dropout = Dropout ?? preset.Dropout,
+            Bias = Bias ?? preset.Bias,
+        };
+        if (config.NEmbd % config.NHead != 0)
+        {
+            throw new ArgumentException($"--n-embd {config.NEmbd} is not divisible by --n-head {config.NHead}");
+        }
+        return config.Validate();
+    }
+
+    private static void Positive(string flag, int value) => Require(flag, value, value > 0, "must be positive");
+
+    private static void Require<TValue>(string flag, TValue value, bool ok, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException(FormattableString.Invariant($"{flag} {value} {rule}"));
+        }
+    }
+}
