@@ -24,7 +24,7 @@ public static class AttentionCommand
         var command = new Command("attention",
             "Draw a checkpoint's attention weights on a prompt as an SVG heatmap: rows are queries, columns keys; future cells (masked) are grey.")
         { ckpt, prompt, layer, head, outFile };
-        command.SetAction(parse => CommandSupport.Guard("attention", error, () =>
+        command.SetAction(parse => CliErrors.Guard("attention", error, () =>
         {
             var (model, tokenizer) = CheckpointLoader.Load(parse.GetValue(ckpt)!);
             int l = parse.GetValue(layer);

@@ -31,7 +31,7 @@ public static class ChatCommand
             "(\"{user-prefix}\\n{your text}\\n\\n{assistant-prefix}\\n\") until it starts a line with your prefix. " +
             "The context is cropped to the last block_size tokens.")
         { ckpt, system, userPrefix, assistantPrefix, maxNew, temperature, topK, topP, seed };
-        command.SetAction(parse => CommandSupport.Guard("chat", error, () =>
+        command.SetAction(parse => CliErrors.Guard("chat", error, () =>
         {
             var sampling = new SamplingOptions(parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP)).Validate();
             var chat = new ChatOptions(CommandSupport.Unescape(parse.GetValue(system)!), CommandSupport.Unescape(parse.GetValue(userPrefix)!),

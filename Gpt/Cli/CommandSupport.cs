@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace Scratch.Gpt.Cli;
 
-/// <summary>Shared pieces of the sampling and inspection commands: options, one-line errors, text streaming.</summary>
+/// <summary>Shared pieces of the sampling and inspection commands: options, escapes, prompts, plain Spectre output.</summary>
 internal static class CommandSupport
 {
     /// <summary>An option with a description and a default.</summary>
@@ -15,36 +15,6 @@ internal static class CommandSupport
     /// <summary>An option that must be given.</summary>
     public static Option<TValue> Required<TValue>(string name, string description) =>
         new(name) { Description = description, Required = true };
-
-    /// <summary>Runs <paramref name="body"/>; any exception becomes one line on <paramref name="error"/> and exit code 1.</summary>
-    public static int Guard(string command, TextWriter error, Func<int> body)
-    {
-        try
-        {
-            return body();
-        }
-        catch (Exception e)
-        {
-            error.WriteLine($"scratch {command}: error: {Describe(e)}");
-            return 1;
-        }
-    }
-
-    /// <summary>The message on one line, without .NET's parameter-name and actual-value additions.</summary>
-    public static string Describe(Exception e)
-    {
-        string message = e.Message;
-        if (e is ArgumentException { ParamName: { } name })
-        {
-            message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
-        }
-        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Where(line => !line.StartsWith("Actual value was", StringComparison.Ordinal));
-        message = string.Join(" ", lines);
-        bool expected = e is IOException or ArgumentException or FormatException or InvalidDataException or UnauthorizedAccessException
-            or KeyNotFoundException or Nn.Checkpoints.SafetensorsFormatException;
-        return expected ? message : $"unexpected {e.GetType().Name}: {message} (please report this)";
-    }
 
     /// <summary>Turns the escapes \n, \t and \\ typed on a command line into the characters.</summary>
     public static string Unescape(string text) =>
@@ -64,7 +34,7 @@ internal static class CommandSupport
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"{flag}: {Describe(e)}", e);
+            throw new ArgumentException($"{flag}: {CliErrors.Describe(e)}", e);
         }
     }
 

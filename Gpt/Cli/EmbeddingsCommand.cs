@@ -33,7 +33,7 @@ public static class EmbeddingsCommand
         var outFile = CommandSupport.Opt<string?>("--out", "write the PCA scatter plot of every token to this SVG file", null);
         var command = new Command("embeddings", "Look at a checkpoint's token embedding: nearest tokens, analogies, a PCA scatter plot.")
         { ckpt, nearest, analogy, top, outFile };
-        command.SetAction(parse => CommandSupport.Guard("embeddings", error, () =>
+        command.SetAction(parse => CliErrors.Guard("embeddings", error, () =>
         {
             string? near = parse.GetValue(nearest), path = parse.GetValue(outFile);
             string[]? abc = parse.GetValue(analogy) is { Length: > 0 } given ? given : null; // absent gives an empty array

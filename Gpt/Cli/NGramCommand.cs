@@ -34,7 +34,7 @@ public static class NGramCommand
             "A counting n-gram baseline over token ids (char tokenizer from the corpus unless --ckpt): its val loss on the GPT's val split, " +
             "P(w | context) = (count(context, w) + k) / (count(context) + k·V), and a sample.")
         { data, n, smoothing, ckpt, maxNew, windows, seed };
-        command.SetAction(parse => CommandSupport.Guard("ngram", error, () =>
+        command.SetAction(parse => CliErrors.Guard("ngram", error, () =>
         {
             string path = parse.GetValue(data)!, text = TokenData.ReadCorpus(path);
             if (text.Length == 0)

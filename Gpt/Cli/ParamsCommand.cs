@@ -22,7 +22,7 @@ public static class ParamsCommand
         var preset = CommandSupport.Opt<string?>("--preset", $"count a named configuration: {string.Join(", ", ParameterTable.Presets.Keys)} (default gpt2)", null);
         var command = new Command("params", "Count a GPT's parameters by kind (embeddings, q, k, v, attention output, MLP, layer norms, biases, tied LM head).")
         { ckpt, preset };
-        command.SetAction(parse => CommandSupport.Guard("params", error, () =>
+        command.SetAction(parse => CliErrors.Guard("params", error, () =>
         {
             string? dir = parse.GetValue(ckpt), name = parse.GetValue(preset);
             if (dir is not null && name is not null)

@@ -31,7 +31,7 @@ public static class SampleCommand
             "Generate text from a checkpoint, streamed token by token. The context is cropped to the last block_size tokens: " +
             "once prompt + output is longer, the model sees only the most recent block_size tokens (and each step recomputes that window).")
         { ckpt, prompt, maxNew, temperature, topK, topP, seed, showProbs };
-        command.SetAction(parse => CommandSupport.Guard("sample", error, () =>
+        command.SetAction(parse => CliErrors.Guard("sample", error, () =>
         {
             var options = new SamplingOptions(parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP)).Validate();
             int count = parse.GetValue(maxNew);

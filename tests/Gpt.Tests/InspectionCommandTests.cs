@@ -104,7 +104,7 @@ public sealed class InspectionCommandTests : IDisposable
             Assert.Equal(1, code);
             Assert.Equal($"scratch {args[0]}: error: checkpoint directory not found: {missing}", error.TrimEnd());
         }
-        File.Delete(Path.Combine(ckpt, CheckpointLoader.TokenizerFile));
+        File.Delete(Path.Combine(ckpt, Scratch.Gpt.Training.Checkpoint.TokenizerFile));
         Assert.Contains("has no tokenizer.json", Run("sample", "--ckpt", ckpt).Err);
     }
 
