@@ -21,7 +21,8 @@ namespace Scratch.Gpt.Sampling;
 /// graph is built). Positions are absolute, so the cache holds at most block_size tokens. When a context
 /// grows past block_size, the window slides: every position of the cropped window changes, the cached
 /// keys (computed at other positions) are useless, and <see cref="NextLogits"/> falls back to recomputing
-/// the whole window from scratch on every step (the cost of <see cref="UncachedSource{T}"/>).
+/// the whole window on every step with the model's own forward (<see cref="UncachedSource{T}"/>, whose fused
+/// kernels run a whole window faster than this row-at-a-time code).
 /// </summary>
 public sealed class KvCache<T> : ILogitsSource where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -29,6 +30,7 @@ public sealed class KvCache<T> : ILogitsSource where T : unmanaged, IFloatingPoi
     private readonly Tensor<T>[] keys; // per layer (block_size, C)
     private readonly Tensor<T>[] values; // per layer (block_size, C)
     private readonly List<int> cached = [];
+    private readonly UncachedSource<T> window; // for contexts longer than block_size
 
     /// <summary>An empty cache over <paramref name="model"/>.</summary>
     public KvCache(GptModel<T> model)
@@ -38,6 +40,7 @@ public sealed class KvCache<T> : ILogitsSource where T : unmanaged, IFloatingPoi
         var c = model.Config;
         keys = Enumerable.Range(0, c.NLayer).Select(_ => Tensor<T>.Zeros(c.BlockSize, c.NEmbd)).ToArray();
         values = Enumerable.Range(0, c.NLayer).Select(_ => Tensor<T>.Zeros(c.BlockSize, c.NEmbd)).ToArray();
+        window = new UncachedSource<T>(model);
     }
 
     /// <inheritdoc/>
@@ -54,8 +57,9 @@ public sealed class KvCache<T> : ILogitsSource where T : unmanaged, IFloatingPoi
 
     /// <summary>
     /// The next-token logits of <paramref name="context"/>. If the cached tokens are a prefix of the context
-    /// and the context fits in block_size, only the new tokens are run; otherwise the cache is cleared and
-    /// the last block_size tokens of the context are run from position 0.
+    /// and the context fits in block_size, only the new tokens are run; if it fits but does not extend the
+    /// cache, the cache is rebuilt from position 0; if it is longer than block_size, the cache is cleared and
+    /// the last block_size tokens are recomputed by the model's forward.
     /// </summary>
     public double[] NextLogits(IReadOnlyList<int> context)
     {
@@ -64,17 +68,21 @@ public sealed class KvCache<T> : ILogitsSource where T : unmanaged, IFloatingPoi
         {
             throw new ArgumentException("generate: the context is empty; give at least one token");
         }
-        bool extends = context.Count <= BlockSize && context.Count > cached.Count;
+        if (context.Count > BlockSize)
+        {
+            Clear(); // the window slides: every position changes, nothing cached can be reused
+            return window.NextLogits(context);
+        }
+        bool extends = context.Count > cached.Count;
         for (int i = 0; extends && i < cached.Count; i++)
         {
             extends = context[i] == cached[i];
         }
         if (!extends)
         {
-            Clear(); // a slid window (or a different context): recompute from scratch
+            Clear(); // a different context: recompute from scratch
         }
-        int start = extends ? cached.Count : Math.Max(0, context.Count - BlockSize);
-        int[] fresh = context.Skip(start).ToArray();
+        int[] fresh = context.Skip(cached.Count).ToArray();
         var logits = Append(fresh); // (n, V)
         var last = logits.Slice(0, fresh.Length - 1, fresh.Length).Reshape(VocabSize); // (V)
         return last.ToArray().Select(double.CreateChecked).ToArray();

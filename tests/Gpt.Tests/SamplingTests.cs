@@ -40,8 +40,12 @@ public sealed class SamplingTests
         var tokensBefore = cache.Tokens.ToArray();
         cache.NextLogits([.. tokensBefore, 4]); // one new token: appended, the rest kept
         Assert.Equal([.. tokensBefore, 4], cache.Tokens);
-        cache.NextLogits([.. tokensBefore, 4, 5, 6]); // 9 > block_size: the window slides, recomputed from its start
-        Assert.Equal([.. tokensBefore.Skip(1), 4, 5, 6], cache.Tokens);
+        cache.NextLogits([.. tokensBefore, 4, 5, 6]); // 9 > block_size: the window slides and is recomputed whole
+        Assert.Empty(cache.Tokens);
+        cache.NextLogits([7, 8]); // fits again: cached from position 0
+        Assert.Equal([7, 8], cache.Tokens);
+        cache.NextLogits([7, 9, 1]); // not an extension: rebuilt
+        Assert.Equal([7, 9, 1], cache.Tokens);
     }
 
     [Fact]
