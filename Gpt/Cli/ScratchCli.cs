@@ -21,6 +21,12 @@ public static class ScratchCli
         var root = new RootCommand("Scratch: a GPT written from scratch in C#; train it, evaluate it, sample from it and look inside.");
         root.Subcommands.Add(TrainCommand.Create(output, error, interactive));
         root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(SampleCommand.Create(output, error));
+        root.Subcommands.Add(ChatCommand.Create(Console.In, output, error));
+        root.Subcommands.Add(ParamsCommand.Create(output, error));
+        root.Subcommands.Add(AttentionCommand.Create(output, error));
+        root.Subcommands.Add(EmbeddingsCommand.Create(output, error));
+        root.Subcommands.Add(NGramCommand.Create(output, error));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
