@@ -51,7 +51,7 @@ public sealed partial class Var<T>
             throw new ArgumentOutOfRangeException(nameof(eps), $"layer_norm: eps must be finite and ≥ 0, got {eps}");
         }
 
-        var xc = x.Value.Reshape(N, C); // (N, C), a view when x is contiguous
+        var xc = x.Value.Contiguous().View(N, C); // (N, C), a view when x is contiguous
         var wc = weight.Value.Contiguous(); // (C)
         var bc = bias?.Value.Contiguous(); // (C)
         var mean = new T[N]; // μ of each row, kept for the backward
