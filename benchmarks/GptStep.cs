@@ -69,6 +69,7 @@ public static class GptStep
         double last = 0;
         int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
         var pause = GC.GetTotalPauseDuration();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         for (int i = 0; i < steps; i++)
         {
             data.GetBatch(DataSplit.Train, B, T, rng, x, y);
@@ -79,10 +80,11 @@ public static class GptStep
         gen0 = GC.CollectionCount(0) - gen0;
         gen2 = GC.CollectionCount(2) - gen2;
         double pauseMs = (GC.GetTotalPauseDuration() - pause).TotalMilliseconds / steps;
+        double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / steps; // all threads, batch sampling included
         times.Sort();
         double median = times[times.Count / 2];
         Console.WriteLine($"scratch threads {Environment.ProcessorCount}: first loss {first:F4} (ln 65 = {Math.Log(65):F4}), last loss {last:F4}, "
-            + $"{steps} steps, median {median:F1} ms, min {times[0]:F1} ms, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F1} ms/step");
+            + $"{steps} steps, median {median:F1} ms, min {times[0]:F1} ms, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F1} ms/step, CPU {cpuMs:F1} ms/step");
         Console.WriteLine(System.FormattableString.Invariant($"MEDIAN_MS {median:F3}"));
         return 0;
     }
