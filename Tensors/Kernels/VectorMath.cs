@@ -6,13 +6,16 @@ namespace Scratch.Tensors.Kernels;
 /// Elementary functions on a whole <see cref="Vector{T}"/> of lanes. .NET has them for float and double only
 /// (<see cref="Vector.Exp(Vector{float})"/>); this picks the right one for T (the JIT removes the type tests).
 /// </summary>
-internal static class VectorMath
+public static class VectorMath
 {
     /// <summary>True when <see cref="Exp{T}"/> has a SIMD form for T.</summary>
+    /// <typeparam name="T">The number type.</typeparam>
     public static bool HasExp<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
     /// <summary>eˣ in every lane (within a few ulps of <c>T.Exp</c>).</summary>
+    /// <param name="x">The exponents.</param>
+    /// <typeparam name="T">float or double.</typeparam>
     public static Vector<T> Exp<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
