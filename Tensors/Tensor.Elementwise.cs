@@ -7,7 +7,7 @@ public sealed partial class Tensor<T>
 {
     private Tensor<T> Map<TOp>(TOp op) where TOp : struct, IUnaryOp<T>
     {
-        var y = new T[Count];
+        var y = GC.AllocateUninitializedArray<T>(Count); // every element is written below
         Elementwise.Unary(this, y, op);
         return new Tensor<T>(y, ShapeArray());
     }
@@ -19,7 +19,7 @@ public sealed partial class Tensor<T>
     private static Tensor<T> Zip<TOp>(string name, Tensor<T> a, Tensor<T> b, TOp op) where TOp : struct, IBinaryOp<T>
     {
         int[] shape = Shapes.Broadcast(name, a.Shape, b.Shape);
-        var z = new T[Shapes.Count(shape)];
+        var z = GC.AllocateUninitializedArray<T>(Shapes.Count(shape)); // every element is written below
         Elementwise.Binary(a.Expand(shape), b.Expand(shape), z, 0, op);
         return new Tensor<T>(z, shape);
     }

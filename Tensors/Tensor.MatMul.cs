@@ -55,7 +55,7 @@ public sealed partial class Tensor<T>
         var problem = new MatMulProblem<T>(m, n, k,
             ae.storage, BatchOffsets(ae, batchShape), ae.strides[^2], ae.strides[^1],
             be.storage, BatchOffsets(be, batchShape), be.strides[^2], be.strides[^1],
-            new T[batch * m * n]);
+            GC.AllocateUninitializedArray<T>(batch * m * n)); // both kernels write every element of C
         if (reference)
         {
             Kernels.MatMulReference.Run(problem);

@@ -286,7 +286,7 @@ public sealed partial class Tensor<T>
         {
             return this;
         }
-        var data = new T[Count];
+        var data = GC.AllocateUninitializedArray<T>(Count); // every element is copied in
         Kernels.Copy.Strided(this, data);
         return new Tensor<T>(data, ShapeArray());
     }
