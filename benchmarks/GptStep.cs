@@ -15,7 +15,7 @@ namespace Scratch.Benchmarks;
 /// gradient clipping at 1.0. A step is forward, backward, clip, AdamW step, zero grads; the batch is drawn
 /// outside the timed region, as in the PyTorch script.
 /// <code>
-/// dotnet run -c Release --project benchmarks -- gpt-step [steps] [warm-up steps]
+/// dotnet run -c Release --project benchmarks -- gpt-step [steps = 30] [warm-up steps = 20]
 /// </code>
 /// </summary>
 public static class GptStep
@@ -24,7 +24,7 @@ public static class GptStep
     public static int Run(string[] args)
     {
         int steps = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 30;
-        int warmup = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5;
+        int warmup = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20; // enough calls for the JIT to tier every kernel up
         const int B = 12;
         string path = Path.Combine(AppContext.BaseDirectory, "../../../../../shared/data/tinyshakespeare.txt");
         if (!File.Exists(path))

@@ -5,7 +5,7 @@ The model classes are nanoGPT's model.py (Karpathy, MIT licence), trimmed to wha
 PyTorch has it, as nanoGPT does). The step is nanoGPT's train.py loop body on the CPU:
 forward, backward, clip_grad_norm_(1.0), AdamW step (decay 0.1 on 2-D params only), zero_grad(set_to_none=True).
 
-    python3 benchmarks/gpt_step_pytorch.py [--steps 30] [--warmup 5] [--threads 2]
+    python3 benchmarks/gpt_step_pytorch.py [--steps 30] [--warmup 20] [--threads 2]
 """
 import argparse
 import math
@@ -148,7 +148,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data", default=os.path.join(here, "..", "..", "shared", "data", "tinyshakespeare.txt"))
     args = parser.parse_args()
