@@ -115,6 +115,22 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    /// <summary>
+    /// <see cref="AccumulateGrad"/> for a gradient the caller has just made and hands over: nobody else holds
+    /// it, so the first contribution is kept as it is instead of being copied. Never pass a tensor that is
+    /// also given to another parent, or a view of one (<paramref name="fresh"/> must be contiguous and own
+    /// its storage from offset 0).
+    /// </summary>
+    internal void AccumulateOwnedGrad(Tensor<T> fresh)
+    {
+        if (Grad is null && RequiresGrad && fresh.IsContiguous && Shapes.Equal(fresh.Shape, Value.Shape))
+        {
+            Grad = fresh;
+            return;
+        }
+        AccumulateGrad(fresh);
+    }
+
     /// <summary>Forgets the gradient (PyTorch's <c>grad = None</c>); call between optimisation steps.</summary>
     public void ZeroGrad() => Grad = null;
 

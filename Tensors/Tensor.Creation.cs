@@ -156,7 +156,16 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>A new contiguous tensor of the same shape with the same values.</summary>
-    public Tensor<T> Clone() => new(ToArray(), (int[])shape.Clone());
+    public Tensor<T> Clone()
+    {
+        if (!IsContiguous)
+        {
+            return new(Contiguous().storage, (int[])shape.Clone()); // Contiguous already made a fresh copy
+        }
+        var data = GC.AllocateUninitializedArray<T>(Count); // every element is copied in
+        AsSpan().CopyTo(data);
+        return new(data, (int[])shape.Clone());
+    }
 
     /// <summary>A new tensor of the same shape filled with zeros.</summary>
     public Tensor<T> ZerosLike() => Zeros(shape);

@@ -4,15 +4,27 @@ namespace Scratch.Tensors;
 // Each needs a contiguous destination, so that a write can never land in a shared broadcast element.
 public sealed partial class Tensor<T>
 {
-    /// <summary>this += other, with other broadcast to this tensor's shape.</summary>
+    /// <summary>
+    /// this += other, with other broadcast to this tensor's shape. This tensor may also be a view whose rows
+    /// are contiguous and do not overlap (a block of columns, x.Narrow(-1, …)): each row is updated in place.
+    /// </summary>
     public void AddInPlace(Tensor<T> other)
     {
-        WritableSpan("add_");
+        bool rowsWritable = !IsContiguous && RowStride == 1 && !strides.Contains(0);
+        if (!rowsWritable)
+        {
+            WritableSpan("add_");
+        }
         if (!Shapes.Equal(Shapes.Broadcast("add_", shape, other.shape), shape))
         {
             throw new ArgumentException($"add_: a tensor of shape {Shapes.Format(other.shape)} cannot be added into one of shape {Shapes.Format(shape)}");
         }
         other = CopyIfShared(other);
+        if (rowsWritable)
+        {
+            Kernels.Elementwise.BinaryIntoRows(this, other.Expand(shape), new Kernels.AddOp<T>());
+            return;
+        }
         Kernels.Elementwise.Binary(this, other.Expand(shape), storage, offset, new Kernels.AddOp<T>());
     }
 

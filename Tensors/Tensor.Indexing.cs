@@ -16,7 +16,7 @@ public sealed partial class Tensor<T>
         CheckIndices("index_select", d, indices);
         int[] outShape = ShapeArray();
         outShape[d] = indices.Length;
-        var result = Zeros(outShape);
+        var result = new Tensor<T>(GC.AllocateUninitializedArray<T>(Shapes.Count(outShape)), outShape); // every slice is copied in
         for (int i = 0; i < indices.Length; i++)
         {
             Copy.Into(Narrow(d, indices[i], 1), result.Narrow(d, i, 1));
@@ -87,7 +87,7 @@ public sealed partial class Tensor<T>
         }
         int[] outShape = first.ShapeArray();
         outShape[d] = total;
-        var result = Zeros(outShape);
+        var result = new Tensor<T>(GC.AllocateUninitializedArray<T>(Shapes.Count(outShape)), outShape); // the pieces cover it
         int at = 0;
         foreach (var t in tensors)
         {

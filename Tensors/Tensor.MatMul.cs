@@ -32,6 +32,14 @@ public sealed partial class Tensor<T>
         {
             throw new ArgumentException($"matmul: {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)} cannot be multiplied ({k} columns vs {b2.Size(-2)} rows)");
         }
+        if (b2.Rank == 2 && a2.Rank > 2)
+        {
+            // (…, M, K) · (K, N), a Linear layer on a batch: one product (…·M, K) · (K, N) instead of one per
+            // batch index, so the kernel sees a tall matrix it can block and split over the cores.
+            var folded = MatMul(a2.Reshape(-1, k), b2, reference);      // (…·M, N)
+            var unfolded = folded.Reshape([.. a2.Shape[..^1], n]);     // (…, M, N)
+            return b.Rank == 1 ? unfolded.Squeeze(-1) : unfolded;
+        }
         int[] batchShape;
         try
         {
@@ -47,7 +55,7 @@ public sealed partial class Tensor<T>
         var problem = new MatMulProblem<T>(m, n, k,
             ae.storage, BatchOffsets(ae, batchShape), ae.strides[^2], ae.strides[^1],
             be.storage, BatchOffsets(be, batchShape), be.strides[^2], be.strides[^1],
-            new T[batch * m * n]);
+            GC.AllocateUninitializedArray<T>(batch * m * n)); // both kernels write every element of C
         if (reference)
         {
             Kernels.MatMulReference.Run(problem);

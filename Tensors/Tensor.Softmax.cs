@@ -21,7 +21,7 @@ public sealed partial class Tensor<T>
         int d = Shapes.NormalizeDim(op, dim, Rank);
         // Move dim last so that every distribution is one contiguous row, then move it back.
         var moved = d == Rank - 1 ? Contiguous() : Transpose(d, -1).Contiguous();
-        var y = new T[Count];
+        var y = GC.AllocateUninitializedArray<T>(Count); // every row is written by the kernel
         int n = shape[d];
         Kernels.Softmax.Rows(moved.storage, moved.offset, n == 0 ? 0 : Count / n, n, y, log);
         var result = new Tensor<T>(y, moved.ShapeArray());

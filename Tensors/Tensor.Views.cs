@@ -18,12 +18,67 @@ public sealed partial class Tensor<T>
         return new Tensor<T>(storage, resolved, Shapes.RowMajorStrides(resolved), offset);
     }
 
-    /// <summary>The same elements under a new shape: a view when contiguous, otherwise a contiguous copy.</summary>
+    /// <summary>
+    /// The same elements under a new shape (<c>torch.reshape</c>): a view whenever strides can express it
+    /// (always for a contiguous tensor; also, say, for splitting the last dimension of a column slice into
+    /// heads), otherwise a contiguous copy. A view may itself be non-contiguous.
+    /// </summary>
     public Tensor<T> Reshape(params ReadOnlySpan<int> newShape)
     {
         int[] resolved = ResolveShape("reshape", newShape);
-        var source = IsContiguous ? this : Contiguous();
+        if (IsContiguous)
+        {
+            return new Tensor<T>(storage, resolved, Shapes.RowMajorStrides(resolved), offset);
+        }
+        if (ViewStrides(resolved) is int[] viewStrides)
+        {
+            return new Tensor<T>(storage, resolved, viewStrides, offset);
+        }
+        var source = Contiguous();
         return new Tensor<T>(source.storage, resolved, Shapes.RowMajorStrides(resolved), source.offset);
+    }
+
+    /// <summary>
+    /// Strides that show this tensor's elements, in row-major order, under <paramref name="newShape"/>, or null
+    /// when there are none (PyTorch's <c>computeStride</c>). The old dimensions fall into chunks that are
+    /// contiguous among themselves (stride[d] = size[d+1]·stride[d+1]); each chunk can be re-split freely,
+    /// so every new dimension must fall inside one chunk.
+    /// </summary>
+    private int[]? ViewStrides(int[] newShape)
+    {
+        if (Rank == 0 || Count == 0)
+        {
+            return null;
+        }
+        var newStrides = new int[newShape.Length];
+        int viewD = newShape.Length - 1;
+        long chunkBaseStride = strides[^1], tensorCount = 1, viewCount = 1;
+        for (int d = Rank - 1; d >= 0; d--)
+        {
+            tensorCount *= shape[d];
+            bool chunkEnds = d == 0 || (shape[d - 1] != 1 && strides[d - 1] != tensorCount * chunkBaseStride);
+            if (!chunkEnds)
+            {
+                continue;
+            }
+            while (viewD >= 0 && (viewCount < tensorCount || newShape[viewD] == 1))
+            {
+                newStrides[viewD] = (int)(viewCount * chunkBaseStride);
+                viewCount *= newShape[viewD];
+                viewD--;
+            }
+            if (viewCount != tensorCount)
+            {
+                return null;
+            }
+            if (d > 0)
+            {
+                chunkBaseStride = strides[d - 1];
+                tensorCount = 1;
+                viewCount = 1;
+            }
+        }
+        return viewD == -1 ? newStrides : null;
     }
 
     /// <summary>Checks a requested shape against the element count, filling in a single −1.</summary>
@@ -231,7 +286,7 @@ public sealed partial class Tensor<T>
         {
             return this;
         }
-        var data = new T[Count];
+        var data = GC.AllocateUninitializedArray<T>(Count); // every element is copied in
         Kernels.Copy.Strided(this, data);
         return new Tensor<T>(data, ShapeArray());
     }

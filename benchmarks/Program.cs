@@ -7,6 +7,11 @@ using Scratch.Benchmarks;
 // Two modes (the suite runs in-process, which needs no separate build, and 3 warm-up + 10 timed iterations):
 //   dotnet run -c Release --project benchmarks                     the quick check and GFLOP/s table (< 1 minute)
 //   dotnet run -c Release --project benchmarks -- bdn --filter '*' the BenchmarkDotNet suite (in-process)
+//   dotnet run -c Release --project benchmarks -- gpt-step          one GPT training step, timed (see GptStep.cs)
+if (args.Length > 0 && args[0] == "gpt-step")
+{
+    return GptStep.Run(args[1..]);
+}
 if (args.Length > 0 && args[0] == "bdn")
 {
     var config = DefaultConfig.Instance

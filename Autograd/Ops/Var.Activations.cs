@@ -37,14 +37,7 @@ public sealed partial class Var<T>
     {
         var x = this;
         var y = x.Value.Gelu();
-        return Record("gelu", y, [x], dy =>
-        {
-            T half = T.CreateChecked(0.5), c = T.CreateChecked(0.044715), k = T.CreateChecked(Math.Sqrt(2.0 / Math.PI));
-            var xv = x.Value;
-            var t = (k * (xv + c * xv * xv * xv)).Tanh();                            // tanh u
-            var du = k * (T.One + T.CreateChecked(3) * c * xv * xv);                   // du/dx
-            var dydx = half * (T.One + t) + half * xv * (T.One - t * t) * du;          // f′(x)
-            x.AccumulateGrad(dy * dydx);
-        });
+        // One fused pass over x and ∂L/∂y (Tensor.GeluBackward computes the formula above).
+        return Record("gelu", y, [x], dy => x.AccumulateOwnedGrad(x.Value.GeluBackward(dy)));
     }
 }

@@ -1,4 +1,6 @@
+using System.Numerics;
 using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
 
 namespace Scratch.Autograd;
 
@@ -49,37 +51,9 @@ public sealed partial class Var<T>
 
         // q·kᵀ, turned into att row by row in place below: scale, mask, softmax
         var att = Tensor<T>.MatMul(q.Value, k.Value.Transpose(-2, -1)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
-        Span<T> a = att.AsSpan();
         int rows = att.Count / Math.Max(nT, 1); // B·H·T rows of T scores
-        for (int r = 0; r < rows; r++)
-        {
-            int t = r % nT; // the query position of this row
-            Span<T> row = a.Slice(r * nT, nT);
-            for (int s = 0; s <= t; s++)
-            {
-                row[s] *= scale; // pre = q·kᵀ / √hs
-            }
-            for (int s = t + 1; s < nT; s++)
-            {
-                row[s] = T.NegativeInfinity; // causal mask: key s comes after query t
-            }
-            // softmax over the row, max-subtracted; the −∞ entries become exp(−∞) = 0
-            T m = row[0];
-            for (int s = 1; s <= t; s++)
-            {
-                m = T.Max(m, row[s]);
-            }
-            T sum = T.Zero;
-            for (int s = 0; s < nT; s++)
-            {
-                row[s] = T.Exp(row[s] - m);
-                sum += row[s];
-            }
-            for (int s = 0; s < nT; s++)
-            {
-                row[s] /= sum;
-            }
-        }
+        T[] a = att.Storage;
+        ForRowChunks(rows, nT, (first, count) => CausalSoftmaxRows(a.AsSpan(first * nT, count * nT), first, nT, scale));
         var y = Tensor<T>.MatMul(att, v.Value); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
 
         return Record("causal_self_attention", y, [q, k, v], dout =>
@@ -90,32 +64,108 @@ public sealed partial class Var<T>
 
             // forward: att = softmax(pre) per row, so dpre = att ⊙ (datt − Σₛ datt ⊙ att);
             // and pre = q·kᵀ / √hs, so the scores q·kᵀ receive dpre / √hs. Written over datt in place.
-            Span<T> da = datt.AsSpan();
-            ReadOnlySpan<T> at = att.AsSpan();
-            for (int r = 0; r < rows; r++)
-            {
-                int t = r % nT;
-                ReadOnlySpan<T> arow = at.Slice(r * nT, nT);
-                Span<T> drow = da.Slice(r * nT, nT);
-                T dot = T.Zero;
-                for (int s = 0; s <= t; s++)
-                {
-                    dot += drow[s] * arow[s];
-                }
-                for (int s = 0; s <= t; s++)
-                {
-                    drow[s] = arow[s] * (drow[s] - dot) * scale; // dpre / √hs
-                }
-                for (int s = t + 1; s < nT; s++)
-                {
-                    drow[s] = T.Zero; // masked: pre was −∞ whatever q and k were
-                }
-            }
+            T[] da = datt.Storage;
+            ForRowChunks(rows, nT, (first, count) => CausalSoftmaxBackwardRows(a.AsSpan(first * nT, count * nT), da.AsSpan(first * nT, count * nT), first, nT, scale));
             var dq = Tensor<T>.MatMul(datt, k.Value); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
             var dk = Tensor<T>.MatMul(datt.Transpose(-2, -1), q.Value); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
-            q.AccumulateGrad(dq);
-            k.AccumulateGrad(dk);
-            v.AccumulateGrad(dv);
+            q.AccumulateOwnedGrad(dq);
+            k.AccumulateOwnedGrad(dk);
+            v.AccumulateOwnedGrad(dv);
         });
+    }
+
+    /// <summary>
+    /// Scale, causal mask and softmax of score rows in place: row r (query position t = r mod T) becomes
+    /// softmax over s of (pre[t, s] = score·scale for s ≤ t, −∞ for s &gt; t). <paramref name="firstRow"/> is the
+    /// number of the first row in <paramref name="a"/>. The masked tail is 0 after the softmax (exp(−∞) = 0),
+    /// so it is written as 0 directly; for float the exps run a Vector at a time.
+    /// </summary>
+    private static void CausalSoftmaxRows(Span<T> a, int firstRow, int nT, T scale)
+    {
+        for (int r = 0; r < a.Length / nT; r++)
+        {
+            int t = (firstRow + r) % nT; // the query position of this row
+            Span<T> row = a.Slice(r * nT, nT);
+            Span<T> seen = row[..(t + 1)];  // keys 0..t: the ones query t may attend to
+            T m = T.NegativeInfinity;
+            for (int s = 0; s < seen.Length; s++)
+            {
+                seen[s] *= scale;            // pre = q·kᵀ / √hs
+                m = T.Max(m, seen[s]);
+            }
+            // softmax over the row, max-subtracted
+            T sum = ExpMinusInPlace(seen, m);
+            for (int s = 0; s < seen.Length; s++)
+            {
+                seen[s] /= sum;
+            }
+            row[(t + 1)..].Clear();          // causal mask: att = exp(−∞) = 0 for keys after t
+        }
+    }
+
+    /// <summary>xₛ ← exp(xₛ − m) for every s, returning Σₛ xₛ (a SIMD exp for float).</summary>
+    private static T ExpMinusInPlace(Span<T> x, T m)
+    {
+        T sum = T.Zero;
+        int s = 0;
+        if (typeof(T) == typeof(float) && VectorMath.HasExp<T>())
+        {
+            var vm = new Vector<T>(m);
+            var vsum = Vector<T>.Zero;
+            for (; s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
+            {
+                var e = VectorMath.Exp(new Vector<T>(x[s..]) - vm);
+                e.CopyTo(x[s..]);
+                vsum += e;
+            }
+            sum = Vector.Sum(vsum);
+        }
+        for (; s < x.Length; s++)
+        {
+            x[s] = T.Exp(x[s] - m);
+            sum += x[s];
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// The softmax backward of <see cref="CausalSoftmaxRows"/>, in place over datt: for each row,
+    /// dpre = att ⊙ (datt − Σₛ datt ⊙ att), times the scale; 0 at masked entries.
+    /// </summary>
+    private static void CausalSoftmaxBackwardRows(ReadOnlySpan<T> att, Span<T> datt, int firstRow, int nT, T scale)
+    {
+        for (int r = 0; r < att.Length / nT; r++)
+        {
+            int t = (firstRow + r) % nT;
+            ReadOnlySpan<T> arow = att.Slice(r * nT, t + 1);
+            Span<T> drow = datt.Slice(r * nT, nT);
+            T dot = T.Zero;
+            for (int s = 0; s <= t; s++)
+            {
+                dot += drow[s] * arow[s];
+            }
+            for (int s = 0; s <= t; s++)
+            {
+                drow[s] = arow[s] * (drow[s] - dot) * scale; // dpre / √hs
+            }
+            drow[(t + 1)..].Clear(); // masked: pre was −∞ whatever q and k were
+        }
+    }
+
+    /// <summary>body(first, count) over chunks of [0, rows); on all cores when rows·T is large enough to pay for it.</summary>
+    private static void ForRowChunks(int rows, int nT, Action<int, int> body)
+    {
+        int cores = Environment.ProcessorCount;
+        if (rows == 0)
+        {
+            return;
+        }
+        if (cores == 1 || (long)rows * nT < 1 << 15)
+        {
+            body(0, rows);
+            return;
+        }
+        int chunks = Math.Min(rows, 4 * cores), size = (rows + chunks - 1) / chunks;
+        Parallel.For(0, (rows + size - 1) / size, c => body(c * size, Math.Min(size, rows - c * size)));
     }
 }

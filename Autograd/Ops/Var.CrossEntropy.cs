@@ -51,7 +51,7 @@ public sealed partial class Var<T>
         }
         int[] y = (int[])targets.Clone(); // the backward reads them later; the caller may reuse the array
 
-        var z = logits.Value.Reshape(N, V); // (N, V), a view when the logits are contiguous
+        var z = logits.Value.Contiguous().View(N, V); // (N, V), a view when the logits are contiguous
         ReadOnlySpan<T> zs = z.AsSpan();
         var lse = new T[N]; // log Σ exp of each row, kept for the backward
         int counted = 0; // N′

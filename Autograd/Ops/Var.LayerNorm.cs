@@ -51,42 +51,48 @@ public sealed partial class Var<T>
             throw new ArgumentOutOfRangeException(nameof(eps), $"layer_norm: eps must be finite and ≥ 0, got {eps}");
         }
 
-        var xc = x.Value.Reshape(N, C); // (N, C), a view when x is contiguous
+        var xc = x.Value.Contiguous().View(N, C); // (N, C), a view when x is contiguous
         var wc = weight.Value.Contiguous(); // (C)
         var bc = bias?.Value.Contiguous(); // (C)
         var mean = new T[N]; // μ of each row, kept for the backward
         var rstd = new T[N]; // 1/√(σ² + ε) of each row, kept for the backward
         var result = Tensor<T>.Zeros(x.Shape); // (…, C)
         {
-            ReadOnlySpan<T> xs = xc.AsSpan(), w = wc.AsSpan(), b = bc is null ? default : bc.AsSpan();
-            Span<T> ys = result.AsSpan();
             T invC = T.One / T.CreateChecked(C), epsT = T.CreateChecked(eps);
-            for (int n = 0; n < N; n++)
+            T[] xStore = xc.Storage, yStore = result.Storage, wStore = wc.Storage;
+            T[]? bStore = bc?.Storage;
+            int xOffset = xc.Offset, wOffset = wc.Offset, bOffset = bc?.Offset ?? 0;
+            ForRowChunks(N, C, (first, count) =>
             {
-                ReadOnlySpan<T> row = xs.Slice(n * C, C);
-                Span<T> yrow = ys.Slice(n * C, C);
-                T m = T.Zero;
-                for (int i = 0; i < C; i++)
+                ReadOnlySpan<T> xs = xStore.AsSpan(xOffset, N * C), w = wStore.AsSpan(wOffset, C), b = bStore is null ? default : bStore.AsSpan(bOffset, C);
+                Span<T> ys = yStore.AsSpan(0, N * C);
+                for (int n = first; n < first + count; n++)
                 {
-                    m += row[i];
+                    ReadOnlySpan<T> row = xs.Slice(n * C, C);
+                    Span<T> yrow = ys.Slice(n * C, C);
+                    T m = T.Zero;
+                    for (int i = 0; i < C; i++)
+                    {
+                        m += row[i];
+                    }
+                    m *= invC; // μ
+                    T variance = T.Zero;
+                    for (int i = 0; i < C; i++)
+                    {
+                        T centred = row[i] - m;
+                        variance += centred * centred;
+                    }
+                    variance *= invC; // σ², biased (divided by C, not C − 1)
+                    T s = T.One / T.Sqrt(variance + epsT); // rstd
+                    for (int i = 0; i < C; i++)
+                    {
+                        T norm = (row[i] - m) * s; // x̂ᵢ
+                        yrow[i] = bStore is null ? norm * w[i] : norm * w[i] + b[i];
+                    }
+                    mean[n] = m;
+                    rstd[n] = s;
                 }
-                m *= invC; // μ
-                T variance = T.Zero;
-                for (int i = 0; i < C; i++)
-                {
-                    T centred = row[i] - m;
-                    variance += centred * centred;
-                }
-                variance *= invC; // σ², biased (divided by C, not C − 1)
-                T s = T.One / T.Sqrt(variance + epsT); // rstd
-                for (int i = 0; i < C; i++)
-                {
-                    T norm = (row[i] - m) * s; // x̂ᵢ
-                    yrow[i] = bc is null ? norm * w[i] : norm * w[i] + b[i];
-                }
-                mean[n] = m;
-                rstd[n] = s;
-            }
+            });
         }
 
         Var<T>[] parents = bias is null ? [x, weight] : [x, weight, bias];
@@ -95,37 +101,69 @@ public sealed partial class Var<T>
             var dinp = Tensor<T>.Zeros(x.Shape); // (…, C)
             var dweight = Tensor<T>.Zeros(C); // (C)
             var dbias = Tensor<T>.Zeros(C); // (C)
-            ReadOnlySpan<T> dy = dout.Contiguous().AsSpan(), xs = xc.AsSpan(), w = wc.AsSpan();
-            Span<T> dx = dinp.AsSpan(), dw = dweight.AsSpan(), db = dbias.AsSpan();
+            var dyc = dout.Contiguous();
+            T[] dyStore = dyc.Storage, xStore = xc.Storage, wStore = wc.Storage, dxStore = dinp.Storage;
+            int dyOffset = dyc.Offset, xOffset = xc.Offset, wOffset = wc.Offset;
             T invC = T.One / T.CreateChecked(C);
-            for (int n = 0; n < N; n++)
+            // Rows split into a fixed number of chunks (the same on every machine); each chunk sums its own
+            // dw and db, and the chunks' sums are added in order afterwards.
+            int chunks = (long)N * C < 1 << 14 ? 1 : Math.Min(N, 8), size = (N + chunks - 1) / Math.Max(chunks, 1);
+            var partial = new T[chunks, 2 * C];
+            Action<int> chunk = c =>
             {
-                ReadOnlySpan<T> row = xs.Slice(n * C, C), dyrow = dy.Slice(n * C, C);
-                Span<T> dxrow = dx.Slice(n * C, C);
-                T m = mean[n], s = rstd[n];
-                // two reductions over the row: mean(dx̂) and mean(dx̂ ⊙ x̂), with dx̂ = dy · w
-                T dnormMean = T.Zero, dnormNormMean = T.Zero;
-                for (int i = 0; i < C; i++)
+                ReadOnlySpan<T> dy = dyStore.AsSpan(dyOffset, N * C), xs = xStore.AsSpan(xOffset, N * C), w = wStore.AsSpan(wOffset, C);
+                Span<T> dx = dxStore.AsSpan(0, N * C);
+                Span<T> dw = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref partial[c, 0], C);
+                Span<T> db = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref partial[c, C], C);
+                for (int n = c * size; n < Math.Min(N, (c + 1) * size); n++)
                 {
-                    T norm = (row[i] - m) * s; // forward: x̂ᵢ = (xᵢ − μ) · rstd
-                    T dnorm = dyrow[i] * w[i]; // forward: yᵢ = x̂ᵢ · wᵢ + bᵢ, so dx̂ᵢ = dyᵢ · wᵢ
-                    dnormMean += dnorm;
-                    dnormNormMean += dnorm * norm;
+                    ReadOnlySpan<T> row = xs.Slice(n * C, C), dyrow = dy.Slice(n * C, C);
+                    Span<T> dxrow = dx.Slice(n * C, C);
+                    T m = mean[n], s = rstd[n];
+                    // two reductions over the row: mean(dx̂) and mean(dx̂ ⊙ x̂), with dx̂ = dy · w
+                    T dnormMean = T.Zero, dnormNormMean = T.Zero;
+                    for (int i = 0; i < C; i++)
+                    {
+                        T norm = (row[i] - m) * s; // forward: x̂ᵢ = (xᵢ − μ) · rstd
+                        T dnorm = dyrow[i] * w[i]; // forward: yᵢ = x̂ᵢ · wᵢ + bᵢ, so dx̂ᵢ = dyᵢ · wᵢ
+                        dnormMean += dnorm;
+                        dnormNormMean += dnorm * norm;
+                    }
+                    dnormMean *= invC;
+                    dnormNormMean *= invC;
+                    for (int i = 0; i < C; i++)
+                    {
+                        T norm = (row[i] - m) * s;
+                        T dnorm = dyrow[i] * w[i];
+                        db[i] += dyrow[i]; // forward: + bᵢ, so dbᵢ = Σ dyᵢ
+                        dw[i] += dyrow[i] * norm; // forward: x̂ᵢ · wᵢ, so dwᵢ = Σ dyᵢ · x̂ᵢ
+                        dxrow[i] = s * (dnorm - dnormMean - norm * dnormNormMean); // through x̂, μ and rstd
+                    }
                 }
-                dnormMean *= invC;
-                dnormNormMean *= invC;
-                for (int i = 0; i < C; i++)
+            };
+            if (chunks > 1 && Environment.ProcessorCount > 1)
+            {
+                Parallel.For(0, chunks, chunk);
+            }
+            else
+            {
+                for (int c = 0; c < chunks; c++)
                 {
-                    T norm = (row[i] - m) * s;
-                    T dnorm = dyrow[i] * w[i];
-                    db[i] += dyrow[i]; // forward: + bᵢ, so dbᵢ = Σ dyᵢ
-                    dw[i] += dyrow[i] * norm; // forward: x̂ᵢ · wᵢ, so dwᵢ = Σ dyᵢ · x̂ᵢ
-                    dxrow[i] = s * (dnorm - dnormMean - norm * dnormNormMean); // through x̂, μ and rstd
+                    chunk(c);
                 }
             }
-            x.AccumulateGrad(dinp);
-            weight.AccumulateGrad(dweight);
-            bias?.AccumulateGrad(dbias);
+            Span<T> dwSum = dweight.AsSpan(), dbSum = dbias.AsSpan();
+            for (int c = 0; c < chunks; c++)
+            {
+                for (int i = 0; i < C; i++)
+                {
+                    dwSum[i] += partial[c, i];
+                    dbSum[i] += partial[c, C + i];
+                }
+            }
+            x.AccumulateOwnedGrad(dinp);
+            weight.AccumulateOwnedGrad(dweight);
+            bias?.AccumulateOwnedGrad(dbias);
         });
     }
 }

@@ -26,9 +26,19 @@ public sealed partial class Var<T>
             int[] batch = Shapes.Broadcast("matmul", a2.Shape[..^2], b2.Shape[..^2]);
             var dc2 = dc.Reshape([.. batch, m, n]);                           // (…, M, N)
             var da = Tensor<T>.MatMul(dc2, b2.Transpose(-2, -1));             // (…, M, N)·(…, N, K) → (…, M, K)
+            a.AccumulateOwnedGrad(da.SumTo(a2.Shape).Reshape(a.Shape));
+            if (b2.Rank == 2 && a2.Rank > 2)
+            {
+                // A Linear layer's weight: the sum over the batch of Aᵀ·∂L/∂C is one product with the batch
+                // folded into the rows, (K, …·M)·(…·M, N) → (K, N); the transpose is a strided view.
+                int k = a2.Size(-1);
+                var aRows = a2.Reshape(-1, k);                                  // (…·M, K)
+                var dbFolded = Tensor<T>.MatMul(aRows.Transpose(0, 1), dc2.Reshape(-1, n)); // (K, N)
+                b.AccumulateOwnedGrad(dbFolded.Reshape(b.Shape));
+                return;
+            }
             var db = Tensor<T>.MatMul(a2.Transpose(-2, -1), dc2);             // (…, K, M)·(…, M, N) → (…, K, N)
-            a.AccumulateGrad(da.SumTo(a2.Shape).Reshape(a.Shape));
-            b.AccumulateGrad(db.SumTo(b2.Shape).Reshape(b.Shape));
+            b.AccumulateOwnedGrad(db.SumTo(b2.Shape).Reshape(b.Shape));
         });
     }
 

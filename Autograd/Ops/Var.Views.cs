@@ -54,11 +54,19 @@ public sealed partial class Var<T>
         if (step == 1)
         {
             // A contiguous block: put ∂L/∂y back between zeros, (…, s, …) + (…, length, …) + (…, rest, …) along d.
-            return Record("slice", y, [x], dy => x.AccumulateGrad(Tensor<T>.Concat(
-                [ZerosAlong(x.Value, d, s), dy, ZerosAlong(x.Value, d, size - s - length)], d)));
+            // When x already has a gradient (q, k and v are three slices of one qkv), add ∂L/∂y into its block.
+            return Record("slice", y, [x], dy =>
+            {
+                if (x.Grad is not null && x.Grad.Narrow(d, s, length) is var block && (block.IsContiguous || block.Strides[^1] == 1))
+                {
+                    block.AddInPlace(dy);
+                    return;
+                }
+                x.AccumulateOwnedGrad(Tensor<T>.Concat([ZerosAlong(x.Value, d, s), dy, ZerosAlong(x.Value, d, size - s - length)], d));
+            });
         }
         int[] picked = Enumerable.Range(0, length).Select(j => s + j * step).ToArray(); // the x indices y took
-        return Record("slice", y, [x], dy => x.AccumulateGrad(x.Value.ZerosLike().IndexAdd(d, picked, dy)));
+        return Record("slice", y, [x], dy => x.AccumulateOwnedGrad(x.Value.ZerosLike().IndexAdd(d, picked, dy)));
     }
 
     /// <summary>Zeros of x's shape except <paramref name="n"/> along dimension <paramref name="d"/>.</summary>

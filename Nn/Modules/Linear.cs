@@ -43,7 +43,7 @@ public sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIeee
         {
             throw new ArgumentException($"linear: input of shape {Shapes.Format(x.Shape)} does not end in {InFeatures} features (weight [{OutFeatures},{InFeatures}])");
         }
-        var y = x.MatMul(Weight.Transpose(0, 1)); // (…, in) · (in, out) → (…, out); the transpose is a view
+        var y = Var<T>.Linear(x, Weight); // x·Wᵀ: (…, in) · (in, out) → (…, out), ∂L/∂W computed in W's layout
         return Bias is null ? y : y + Bias;
     }
 }

@@ -36,7 +36,32 @@ internal sealed class AdamRule<T> where T : unmanaged, IFloatingPointIeee754<T>
         T b1 = T.CreateChecked(beta1), b2 = T.CreateChecked(beta2);
         T oneMinusB1 = T.CreateChecked(1 - beta1), oneMinusB2 = T.CreateChecked(1 - beta2);
         T epsilon = T.CreateChecked(eps), lambda = T.CreateChecked(l2);
-        for (int j = 0; j < theta.Length; j++)
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // The same lines, a Vector<T> of parameters at a time (every operation is exactly rounded, so the
+            // lanes compute the same numbers as the scalar loop below).
+            int width = Vector<T>.Count;
+            var vb1 = new Vector<T>(b1);
+            var vb2 = new Vector<T>(b2);
+            var v1b1 = new Vector<T>(oneMinusB1);
+            var v1b2 = new Vector<T>(oneMinusB2);
+            var vStep = new Vector<T>(stepSize);
+            var vSqrtBc2 = new Vector<T>(sqrtBc2);
+            var vEps = new Vector<T>(epsilon);
+            var vLambda = new Vector<T>(lambda);
+            for (; j <= theta.Length - width; j += width)
+            {
+                var th = new Vector<T>(theta[j..]);
+                var gj = new Vector<T>(g[j..]) + vLambda * th;
+                var mj = vb1 * new Vector<T>(m[j..]) + v1b1 * gj;
+                var vj = vb2 * new Vector<T>(v[j..]) + v1b2 * gj * gj;
+                mj.CopyTo(m[j..]);
+                vj.CopyTo(v[j..]);
+                (th - vStep * mj / (Vector.SquareRoot(vj) / vSqrtBc2 + vEps)).CopyTo(theta[j..]);
+            }
+        }
+        for (; j < theta.Length; j++)
         {
             T gj = g[j] + lambda * theta[j];
             m[j] = b1 * m[j] + oneMinusB1 * gj;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using Scratch.Autograd;
 
 namespace Scratch.Nn.Optimizers;
@@ -25,11 +26,7 @@ public static class GradClipping
         double sumOfSquares = 0;
         foreach (var g in grads)
         {
-            foreach (var x in g.AsSpan())
-            {
-                double d = double.CreateChecked(x);
-                sumOfSquares += d * d;
-            }
+            sumOfSquares += SumOfSquares<T>(g.AsSpan());
         }
         double totalNorm = Math.Sqrt(sumOfSquares);
         double clipCoefficient = Math.Min(1.0, maxNorm / (totalNorm + 1e-6));
@@ -39,12 +36,47 @@ public static class GradClipping
             foreach (var g in grads)
             {
                 var span = g.AsSpan();
-                for (int j = 0; j < span.Length; j++)
+                int j = 0;
+                if (Vector.IsHardwareAccelerated)
+                {
+                    for (var vScale = new Vector<T>(scale); j <= span.Length - Vector<T>.Count; j += Vector<T>.Count)
+                    {
+                        (new Vector<T>(span[j..]) * vScale).CopyTo(span[j..]);
+                    }
+                }
+                for (; j < span.Length; j++)
                 {
                     span[j] *= scale;
                 }
             }
         }
         return totalNorm;
+    }
+
+    /// <summary>
+    /// Σ xⱼ², added in double. For float the SIMD loop widens each Vector&lt;float&gt; into two Vector&lt;double&gt;
+    /// and keeps one running sum per lane, so the terms are the same and only the order of the additions differs.
+    /// </summary>
+    private static double SumOfSquares<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        int j = 0;
+        if (typeof(T) == typeof(float) && Vector.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<float> xf = MemoryMarshal.Cast<T, float>(x);
+            var lanes = Vector<double>.Zero;
+            for (; j <= xf.Length - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                Vector.Widen(new Vector<float>(xf[j..]), out var low, out var high);
+                lanes += low * low + high * high;
+            }
+            sum = Vector.Sum(lanes);
+        }
+        for (; j < x.Length; j++)
+        {
+            double d = double.CreateChecked(x[j]);
+            sum += d * d;
+        }
+        return sum;
     }
 }

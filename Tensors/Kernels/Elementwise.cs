@@ -87,6 +87,26 @@ internal static class Elementwise
         });
     }
 
+    /// <summary>
+    /// a[i] = f(a[i], b[i]) in place, where a's rows are contiguous (last stride 1) but may lie anywhere in its
+    /// storage (a view of some columns), and b is already expanded to a's shape.
+    /// </summary>
+    public static void BinaryIntoRows<T, TOp>(Tensor<T> a, Tensor<T> b, TOp op)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOp<T>
+    {
+        T[] sa = a.Storage, sb = b.Storage;
+        int length = a.RowLength, strideB = b.RowStride;
+        Chunked.For(a.RowCount, length, (first, count) =>
+        {
+            for (int r = first; r < first + count; r++)
+            {
+                int at = a.RowOffset(r);
+                BinaryRow<T, TOp>(sa.AsSpan(at), 1, sb.AsSpan(b.RowOffset(r)), strideB, sa.AsSpan(at, length), op);
+            }
+        });
+    }
+
     /// <summary>One row: z[i] = f(a[i·strideA], b[i·strideB]) for i in [0, z.Length).</summary>
     private static void BinaryRow<T, TOp>(ReadOnlySpan<T> a, int strideA, ReadOnlySpan<T> b, int strideB, Span<T> z, TOp op)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -63,6 +63,26 @@ public sealed class FusedOpFloatTests
             x => Var<double>.CausalSelfAttention(x[0], x[1], x[2]), x => Var<float>.CausalSelfAttention(x[0], x[1], x[2]));
     }
 
+    /// <summary>
+    /// At the GPT's size (T = 64, 12 batch·head pairs) rows are long enough for the float SIMD exp and the
+    /// rows are split over the cores, both in the forward softmax and in its backward.
+    /// </summary>
+    [Fact]
+    public void CausalSelfAttentionInFloatMatchesDoubleAtGptSize()
+    {
+        var rng = new Rng(5);
+        var inputs = Enumerable.Range(0, 3).Select(_ => Tensor<double>.Randn(rng, 3, 4, 64, 8)).ToArray();
+        AssertFloatMatchesDouble(inputs,
+            x => Var<double>.CausalSelfAttention(x[0], x[1], x[2]), x => Var<float>.CausalSelfAttention(x[0], x[1], x[2]));
+    }
+
+    /// <summary>GELU's float SIMD forward and fused backward against the exact double formula.</summary>
+    [Fact]
+    public void GeluInFloatMatchesDouble()
+    {
+        AssertFloatMatchesDouble([Tensor<double>.Randn(new Rng(6), 7, 45) * 3.0], x => x[0].Gelu(), x => x[0].Gelu());
+    }
+
     [Fact]
     public void DropoutInFloatMatchesDouble()
     {

@@ -74,7 +74,17 @@ public sealed class LayerNormTests
     /// never uses the fused formula.
     /// </summary>
     [Fact]
-    public void LayerNorm_EqualsComposite() => ForAll(Cases, c =>
+    public void LayerNorm_EqualsComposite() => ForAll(Cases, AssertEqualsComposite);
+
+    /// <summary>At the GPT's size (B·T = 768 rows of C = 128) the rows are split into chunks run on the cores.</summary>
+    [Fact]
+    public void LayerNorm_EqualsCompositeAtGptSize()
+    {
+        AssertEqualsComposite(new Case([12, 64], 128, true, false, 17));
+        AssertEqualsComposite(new Case([12, 64], 128, false, true, 18));
+    }
+
+    private static void AssertEqualsComposite(Case c)
     {
         var inputs = c.Inputs();
         var leaves = inputs.Select(t => new Var<double>(t, requiresGrad: true)).ToArray();
@@ -110,7 +120,7 @@ public sealed class LayerNormTests
         {
             Assert.True(MaxAbsDiff(leaves[2].Grad!, dbExpected) < 1e-10, $"{c}: db differs");
         }
-    });
+    }
 
     /// <summary>With w = 1 and b = 0 each row has mean 0 and biased variance σ²/(σ² + ε) ≈ 1.</summary>
     [Fact]

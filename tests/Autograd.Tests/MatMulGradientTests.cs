@@ -37,6 +37,38 @@ public sealed class MatMulGradientTests
         });
     }
 
+    /// <summary>
+    /// Linear(x, W) = x·Wᵀ: finite-difference gradients for inputs of rank 1 to 3 in every layout, and values
+    /// and gradients equal to the composite x.MatMul(W.Transpose(0, 1)).
+    /// </summary>
+    [Fact]
+    public void Gradient_Linear()
+    {
+        var cases = from rank in Gen.Choose(0, 2)
+                    from lead in Gen.ArrayOf(Gen.Choose(1, 4), rank)
+                    from k in Gen.Choose(1, 6)
+                    from n in Gen.Choose(1, 5)
+                    from layoutX in Properties.AnyLayout
+                    from layoutW in Properties.AnyLayout
+                    from seed in Properties.Seed
+                    select (X: new Input([.. lead, k], layoutX), W: new Input([n, k], layoutW), Seed: seed);
+        Properties.Check(cases, c =>
+        {
+            Properties.AssertGradients([c.X, c.W], c.Seed, v => Var<double>.Linear(v[0], v[1]));
+            var leaves = Properties.Leaves([c.X, c.W], c.Seed);
+            var fused = leaves.Select(t => new Var<double>(t, requiresGrad: true)).ToArray();
+            var composite = leaves.Select(t => new Var<double>(t, requiresGrad: true)).ToArray();
+            var y = Var<double>.Linear(Properties.Present(fused[0], c.X), Properties.Present(fused[1], c.W));
+            var z = Properties.Present(composite[0], c.X).MatMul(Properties.Present(composite[1], c.W).Transpose(0, 1));
+            Properties.AssertClose(z.Value, y.Value, $"linear {c.X} · {c.W}ᵀ");
+            var dy = Tensor<double>.Randn(new Rng((ulong)c.Seed + 1), y.Value.ShapeArray());
+            y.Backward(dy);
+            z.Backward(dy);
+            Properties.AssertClose(composite[0].Grad!, fused[0].Grad!, "∂L/∂x");
+            Properties.AssertClose(composite[1].Grad!, fused[1].Grad!, "∂L/∂W");
+        });
+    }
+
     [Fact]
     public void MatMul_NamesTheOpAndShapesWhenTheyDoNotFit()
     {

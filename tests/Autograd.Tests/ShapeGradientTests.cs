@@ -223,4 +223,29 @@ public sealed class ShapeGradientTests
             yield return index;
         }
     }
+
+    /// <summary>
+    /// Three slices of one tensor (attention's q, k, v of qkv): the first gradient to arrive makes x's gradient,
+    /// the others are added into their own blocks; the result is each slice's gradient in its place.
+    /// </summary>
+    [Fact]
+    public void SlicesOfOneTensorAddTheirGradientsIntoTheirBlocks()
+    {
+        var rng = new Rng(22);
+        var qkv = new Var<double>(Tensor<double>.Randn(rng, 2, 3, 12), requiresGrad: true);
+        var weights = Enumerable.Range(0, 3).Select(_ => Tensor<double>.Randn(rng, 2, 3, 4)).ToArray();
+        var parts = Enumerable.Range(0, 3).Select(i => qkv.Slice(2, 4 * i, 4 * i + 4)).ToArray();
+        var loss = (parts[0] * new Var<double>(weights[0])).Sum() + (parts[1] * new Var<double>(weights[1])).Sum() + (parts[2] * new Var<double>(weights[2])).Sum() + qkv.Slice(2, 2, 6).Sum();
+        loss.Backward();
+        var expected = Tensor<double>.Concat(weights, 2).ToArray();
+        for (int i = 0; i < expected.Length; i++)
+        {
+            int column = i % 12;
+            if (column >= 2 && column < 6)
+            {
+                expected[i] += 1; // the fourth, overlapping slice
+            }
+        }
+        Assert.Equal(expected, qkv.Grad!.ToArray());
+    }
 }

@@ -109,4 +109,22 @@ public sealed class InPlaceAndAllCloseTests
         w.CopyFrom(w.Slice(0, 0, 1).Expand(4) + 0 * w);
         Assert.Equal([0.0, 0, 0, 0], w.ToArray());
     }
+
+    /// <summary>A block of columns (rows contiguous, not the whole tensor) takes an in-place add row by row; the rest is untouched.</summary>
+    [Fact]
+    public void AddInPlaceIntoABlockOfColumns()
+    {
+        var rng = new Rng(21);
+        var t = Tensor<float>.Randn(rng, 3, 5, 12);
+        var before = t.Clone();
+        var block = t.Narrow(2, 4, 4);                                  // (3, 5, 4), strides (60, 12, 1)
+        var add = Tensor<float>.Randn(rng, 3, 5, 4);
+        var expected = before.Narrow(2, 4, 4) + add;
+        block.AddInPlace(add);
+        Assert.Equal(expected.ToArray(), t.Narrow(2, 4, 4).ToArray());
+        Assert.Equal(before.Narrow(2, 0, 4).ToArray(), t.Narrow(2, 0, 4).ToArray());
+        Assert.Equal(before.Narrow(2, 8, 4).ToArray(), t.Narrow(2, 8, 4).ToArray());
+        t.Narrow(2, 0, 4).AddInPlace(Tensor<float>.Ones(4));            // broadcast into the block
+        Assert.Equal((before.Narrow(2, 0, 4) + 1f).ToArray(), t.Narrow(2, 0, 4).ToArray());
+    }
 }

@@ -153,6 +153,36 @@ public sealed class MatMulTests
         }
     }
 
+    /// <summary>
+    /// A batch times one matrix (a Linear layer: (B, T, C) · (C, N)) runs as one tall product (B·T, C) · (C, N);
+    /// every batch entry must still equal its own 2-D product, for contiguous, transposed and sliced inputs.
+    /// </summary>
+    [Fact]
+    public void BatchTimesOneMatrixIsFoldedIntoOneProduct()
+    {
+        var rng = new Rng(8);
+        var x = Tensor<double>.Randn(rng, 3, 4, 9, 13);                      // (3, 4, 9, 13)
+        var w = Tensor<double>.Randn(rng, 11, 13).Transpose();               // (13, 11), a strided view
+        var sliced = Tensor<double>.Randn(rng, 3, 4, 9, 30).Slice(3, 2, 28, 2); // (3, 4, 9, 13), not contiguous
+        foreach (var a in new[] { x, sliced, x.Transpose(1, 2) })
+        {
+            var c = a.MatMul(w);
+            Assert.Equal([.. a.Shape[..^1], 11], c.Shape.ToArray());
+            for (int i = 0; i < a.Size(0); i++)
+            {
+                for (int j = 0; j < a.Size(1); j++)
+                {
+                    var expected = Tensor<double>.MatMulReference(a.Slice(0, i, i + 1).Slice(1, j, j + 1).Reshape(a.Size(2), 13), w);
+                    AssertClose(expected, c.Slice(0, i, i + 1).Slice(1, j, j + 1).Reshape(a.Size(2), 11), 13);
+                }
+            }
+        }
+        var v = Tensor<double>.Randn(rng, 13);                               // a 1-D right operand: (…, K) · (K) → (…)
+        var cv = x.MatMul(v);
+        Assert.Equal([3, 4, 9], cv.Shape.ToArray());
+        AssertClose(Tensor<double>.MatMulReference(x.Reshape(-1, 13), v.Reshape(13, 1)).Reshape(3, 4, 9), cv, 13);
+    }
+
     [Fact]
     public void ExpandedZeroStrideBatchesMatchReference()
     {

@@ -78,7 +78,8 @@ public sealed class ReductionTests
             Make.AssertClose(x.Sum([a, b]), x.Sum(Math.Max(a, b)).Sum(Math.Min(a, b)), 1e-12, 1e-12);
             Make.AssertClose(x.Sum(), x.Sum(Enumerable.Range(0, shape.Length).ToArray()), 1e-12, 1e-12);
             Assert.Equal(0, x.Sum().Rank);
-            Assert.Equal(x.ToArray().Sum(), x.Sum().Item(), 1e-12);
+            double plainSum = x.ToArray().Sum(); // the kernel may add in another order (a strided view is summed by rows)
+            Assert.Equal(plainSum, x.Sum().Item(), 1e-12 * (1 + Math.Abs(plainSum)));
             Assert.Equal(x.ToArray().Max(), x.Max().Item());
             Assert.Equal(x.ToArray().Min(), x.Min().Item());
         });

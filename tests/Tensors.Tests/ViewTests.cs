@@ -26,6 +26,36 @@ public sealed class ViewTests
         return p;
     }
 
+    /// <summary>
+    /// Reshape returns a view whenever strides can express the new shape, as torch.reshape does: splitting
+    /// a column slice into heads (attention's q = qkv[..., 0:C].reshape(B, T, H, hs)) shares storage, and
+    /// every reshape of any layout reads the same elements as reshaping a contiguous copy.
+    /// </summary>
+    [Fact]
+    public void ReshapeIsAViewWhenStridesAllowIt()
+    {
+        var qkv = Tensor<double>.Arange(2 * 3 * 12).Reshape(2, 3, 12);   // (B, T, 3C), C = 4
+        var k = qkv.Slice(2, 4, 8);                                       // (B, T, C), strides (36, 12, 1)
+        var heads = k.Reshape(2, 3, 2, 2);                                // (B, T, H, hs)
+        Assert.Same(qkv.Storage, heads.Storage);
+        Assert.Equal([36, 12, 2, 1], heads.Strides.ToArray());
+        Make.AssertSameElements(k.Contiguous().Reshape(2, 3, 2, 2), heads);
+        var merged = qkv.Transpose(0, 1).Reshape(3, 24);                  // rows of different batches: must copy
+        Assert.NotSame(qkv.Storage, merged.Storage);
+        Make.AssertSameElements(qkv.Transpose(0, 1).Contiguous().Reshape(3, 24), merged);
+        Properties.Check(Properties.ShapeAndSeed(allowEmpty: true), c =>
+        {
+            var x = Make.AnyLayout<double>(c.Shape, c.Seed);
+            int[] withOnes = [1, .. c.Shape, 1];
+            Make.AssertSameElements(x.Contiguous().Reshape(withOnes), x.Reshape(withOnes));
+            if (c.Shape.Length >= 2)
+            {
+                int[] merge = [.. c.Shape[..^2], c.Shape[^2] * c.Shape[^1]];
+                Make.AssertSameElements(x.Contiguous().Reshape(merge), x.Reshape(merge));
+            }
+        });
+    }
+
     [Fact]
     public void ReshapeRoundTrips()
     {

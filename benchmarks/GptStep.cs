@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Scratch.Autograd;
+using Scratch.Gpt.Data;
+using Scratch.Gpt.Model;
+using Scratch.Gpt.Tokenizers;
+using Scratch.Nn.Optimizers;
+using Scratch.Tensors;
+
+namespace Scratch.Benchmarks;
+
+/// <summary>
+/// One GPT training step, timed: the Scratch side of <c>gpt_step_side_by_side.sh</c>, the same step as
+/// <c>gpt_step_pytorch.py</c>. nanoGPT's CPU config: the baby preset (4 layers, 4 heads, C = 128, T = 64,
+/// V = 65, no dropout, no bias), B = 12, AdamW (η = 1e-3, β = (0.9, 0.99), λ = 0.1 on 2-D parameters only),
+/// gradient clipping at 1.0. A step is forward, backward, clip, AdamW step, zero grads; the batch is drawn
+/// outside the timed region, as in the PyTorch script.
+/// <code>
+/// dotnet run -c Release --project benchmarks -- gpt-step [steps = 30] [warm-up steps = 20]
+/// </code>
+/// </summary>
+public static class GptStep
+{
+    /// <summary>Runs the benchmark; prints the median and a "MEDIAN_MS" line for the side-by-side script.</summary>
+    public static int Run(string[] args)
+    {
+        int steps = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 30;
+        int warmup = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20; // enough calls for the JIT to tier every kernel up
+        const int B = 12;
+        string path = Path.Combine(AppContext.BaseDirectory, "../../../../../shared/data/tinyshakespeare.txt");
+        if (!File.Exists(path))
+        {
+            path = "/work/shared/data/tinyshakespeare.txt";
+        }
+        string text = TokenData.ReadCorpus(path);
+        var data = TokenData.FromText(text, CharTokenizer.FromText(text));
+
+        var config = GptConfig.Preset("baby");
+        int T = config.BlockSize;
+        var rng = new Rng(1337);
+        var model = new GptModel<float>(config, rng);
+        var parameters = model.Parameters();
+        var optimizer = new AdamW<float>(ParamGroups.ForWeightDecay(model.NamedParameters(), 0.1), lr: 1e-3, beta1: 0.9, beta2: 0.99);
+        var x = new int[B * T];
+        var y = new int[B * T];
+
+        double Step()
+        {
+            var (_, loss) = model.Forward(x, y, B, T);
+            loss.Backward();
+            GradClipping.ClipGradNorm(parameters, 1.0);
+            optimizer.Step();
+            optimizer.ZeroGrad();
+            return loss.Value.Item();
+        }
+
+        data.GetBatch(DataSplit.Train, B, T, rng, x, y);
+        double first = Step();
+        if (Math.Abs(first - Math.Log(65)) > 0.1)
+        {
+            Console.Error.WriteLine($"scratch: first-step loss {first:F4} is not ≈ ln 65 = {Math.Log(65):F4}");
+            return 1;
+        }
+        for (int i = 0; i < warmup; i++)
+        {
+            data.GetBatch(DataSplit.Train, B, T, rng, x, y);
+            Step();
+        }
+        var times = new List<double>();
+        double last = 0;
+        int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
+        var pause = GC.GetTotalPauseDuration();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        for (int i = 0; i < steps; i++)
+        {
+            data.GetBatch(DataSplit.Train, B, T, rng, x, y);
+            long start = Stopwatch.GetTimestamp();
+            last = Step();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        gen0 = GC.CollectionCount(0) - gen0;
+        gen2 = GC.CollectionCount(2) - gen2;
+        double pauseMs = (GC.GetTotalPauseDuration() - pause).TotalMilliseconds / steps;
+        double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / steps; // all threads, batch sampling included
+        times.Sort();
+        double median = times[times.Count / 2];
+        Console.WriteLine($"scratch threads {Environment.ProcessorCount}: first loss {first:F4} (ln 65 = {Math.Log(65):F4}), last loss {last:F4}, "
+            + $"{steps} steps, median {median:F1} ms, min {times[0]:F1} ms, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F1} ms/step, CPU {cpuMs:F1} ms/step");
+        Console.WriteLine(System.FormattableString.Invariant($"MEDIAN_MS {median:F3}"));
+        return 0;
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# One GPT training step (nanoGPT's baby config, B = 12), Scratch against PyTorch on the same CPU.
+# The runs alternate, ROUNDS times, so that a change in the machine's load hits all of them: Scratch,
+# PyTorch with THREADS threads (2 by default, nanoGPT's CPU setting on this machine), and PyTorch with
+# 1 thread (on a shared, oversubscribed machine its OpenMP threads can spin against other processes, and
+# one thread is then PyTorch's fastest setting). Each run prints its median step time; the summary prints
+# the median over rounds of each and the ratios.
+#   benchmarks/gpt_step_side_by_side.sh [rounds=5] [steps per run=30] [torch threads=2]
+# Extra Scratch builds to compare (say, an older commit's): SCRATCH_BASELINE=/path/to/Scratch.Benchmarks
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-5}
+STEPS=${2:-30}
+THREADS=${3:-2}
+WARMUP=${WARMUP:-20}   # untimed steps first: .NET tiers its kernels up after ~30 calls, PyTorch warms its caches
+PYTHON=${PYTHON:-/usr/bin/python3}
+
+dotnet build -c Release benchmarks/Scratch.Benchmarks.csproj -v q -nologo > /dev/null
+BIN=benchmarks/bin/Release/net10.0/Scratch.Benchmarks
+median_of() { awk '/^MEDIAN_MS/ {print $2}'; }
+
+scratch=(); torch=(); torch1=(); baseline=()
+for r in $(seq 1 "$ROUNDS"); do
+  if [[ -n "${SCRATCH_BASELINE:-}" ]]; then
+    baseline+=("$("$SCRATCH_BASELINE" gpt-step "$STEPS" "$WARMUP" | tee >(cat >&2) | median_of)")
+  fi
+  scratch+=("$("$BIN" gpt-step "$STEPS" "$WARMUP" | tee >(cat >&2) | median_of)")
+  torch+=("$("$PYTHON" benchmarks/gpt_step_pytorch.py --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" | tee >(cat >&2) | median_of)")
+  torch1+=("$("$PYTHON" benchmarks/gpt_step_pytorch.py --steps "$STEPS" --warmup "$WARMUP" --threads 1 | tee >(cat >&2) | median_of)")
+  echo "round $r done" >&2
+done
+
+"$PYTHON" - "$THREADS" "${scratch[*]}" "${torch[*]}" "${torch1[*]}" "${baseline[*]:-}" <<'PY'
+import statistics, sys
+threads = sys.argv[1]
+s, t, t1 = ([float(v) for v in a.split()] for a in sys.argv[2:5])
+b = [float(v) for v in sys.argv[5].split()] if len(sys.argv) > 5 and sys.argv[5].strip() else []
+head = "round " + ("  baseline" if b else "") + f"   scratch  torch({threads}t)  torch(1t)  scratch/torch({threads}t)  scratch/torch(1t)"
+print(head)
+def row(label, bb, a, c, d):
+    print(f"{label:>6}" + (f"{bb:10.1f}" if b else "") + f"{a:10.1f}{c:12.1f}{d:11.1f}{a / c:22.2f}{a / d:19.2f}")
+for i in range(len(s)):
+    row(str(i + 1), b[i] if b else 0, s[i], t[i], t1[i])
+row("median", statistics.median(b) if b else 0, statistics.median(s), statistics.median(t), statistics.median(t1))
+PY
