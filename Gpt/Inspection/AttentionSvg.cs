@@ -33,7 +33,7 @@ public static class AttentionSvg
         int[] heads = head is int h ? [h] : Enumerable.Range(0, maps.Heads).ToArray();
         int T = maps.Length, panel = Margin + T * Cell;
         int columns = Math.Min(heads.Length, 4), rows = (heads.Length + columns - 1) / columns;
-        int width = columns * panel + (columns - 1) * Gap + 10, height = rows * (panel + Title) + (rows - 1) * Gap + 10;
+        int width = columns * panel + (columns - 1) * Gap + 10, height = rows * (panel + Title) + (rows - 1) * Gap + 10 + Title;
         var root = new XElement(Svg + "svg",
             new XAttribute("width", width), new XAttribute("height", height),
             new XAttribute("viewBox", $"0 0 {width} {height}"),
@@ -44,6 +44,7 @@ public static class AttentionSvg
             int x0 = i % columns * (panel + Gap), y0 = i / columns * (panel + Title + Gap);
             root.Add(Panel(maps, labels, layer, heads[i], x0, y0));
         }
+        root.Add(Text(4, height - 8, "rows: queries (the position being predicted), columns: keys (the positions it attends to)", "start"));
         return new XDocument(new XDeclaration("1.0", "utf-8", null), root).ToString();
     }
 
@@ -51,8 +52,8 @@ public static class AttentionSvg
     {
         int T = maps.Length, gridX = x0 + Margin, gridY = y0 + Title + Margin;
         var g = new XElement(Svg + "g", new XAttribute("class", "head"), new XAttribute("data-layer", layer), new XAttribute("data-head", head),
-            new XElement(Svg + "text", new XAttribute("x", x0), new XAttribute("y", y0 + 14), new XAttribute("font-size", 13),
-                $"layer {layer}, head {head} (rows: queries, columns: keys)"));
+            new XElement(Svg + "text", new XAttribute("x", x0 + 4), new XAttribute("y", y0 + 14), new XAttribute("font-size", 13),
+                $"layer {layer}, head {head}"));
         for (int t = 0; t < T; t++)
         {
             g.Add(Text(gridX - 4, gridY + t * Cell + Cell / 2 + 4, labels[t], "end")); // query labels on the left
