@@ -11,7 +11,10 @@ namespace Scratch.Nn.Tests;
 /// Nn/README.md trains a two-layer MLP on XOR. These tests keep the README honest: its ```csharp block must
 /// be, character for character (up to whitespace), the code between the README markers in this file, which
 /// runs here; the loss must fall, and the ```text block the README prints must be what the code prints.
+/// The snippet prints with Console.WriteLine, so the test captures the process-wide Console.Out: it runs in a
+/// collection of its own that xunit never runs beside another test (FsCheck's runners print to the console too).
 /// </summary>
+[Collection(ConsoleCapture.Name)]
 public sealed class ReadmeSnippetTests
 {
     private static string Readme => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Nn", "README.md"));
@@ -79,4 +82,12 @@ public sealed class ReadmeSnippetTests
         Assert.True(finalLoss < 0.01, $"final loss {finalLoss}");
         Assert.Equal(Normalise(Block(Readme, "text")), Normalise(printed.ToString()));
     }
+}
+
+/// <summary>Tests that capture Console.Out run alone, so no other test's printing lands in what they read.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ConsoleCapture
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "Console capture";
 }
