@@ -7,6 +7,7 @@ namespace Scratch.Autograd;
 
 // Arithmetic with broadcasting. A broadcast in the forward pass copies one number to many places, so
 // in the backward pass those places' gradients are summed back into the one number: SumTo(shape).
+// An input that needs no gradient (data, or the constant of x * 2) gets none computed.
 public sealed partial class Var<T>
 {
     /// <summary>
@@ -17,8 +18,14 @@ public sealed partial class Var<T>
         var z = a.Value + b.Value;
         return Record("add", z, [a, b], dz =>
         {
-            a.AccumulateGrad(dz.SumTo(a.Shape));
-            b.AccumulateGrad(dz.SumTo(b.Shape));
+            if (a.RequiresGrad)
+            {
+                a.AccumulateGrad(dz.SumTo(a.Shape));
+            }
+            if (b.RequiresGrad)
+            {
+                b.AccumulateGrad(dz.SumTo(b.Shape));
+            }
         });
     }
 
@@ -30,8 +37,14 @@ public sealed partial class Var<T>
         var z = a.Value - b.Value;
         return Record("sub", z, [a, b], dz =>
         {
-            a.AccumulateGrad(dz.SumTo(a.Shape));
-            b.AccumulateGrad(-dz.SumTo(b.Shape));
+            if (a.RequiresGrad)
+            {
+                a.AccumulateGrad(dz.SumTo(a.Shape));
+            }
+            if (b.RequiresGrad)
+            {
+                b.AccumulateGrad(-dz.SumTo(b.Shape));
+            }
         });
     }
 
@@ -43,8 +56,14 @@ public sealed partial class Var<T>
         var z = a.Value * b.Value;
         return Record("mul", z, [a, b], dz =>
         {
-            a.AccumulateGrad((dz * b.Value).SumTo(a.Shape));
-            b.AccumulateGrad((dz * a.Value).SumTo(b.Shape));
+            if (a.RequiresGrad)
+            {
+                a.AccumulateGrad((dz * b.Value).SumTo(a.Shape));
+            }
+            if (b.RequiresGrad)
+            {
+                b.AccumulateGrad((dz * a.Value).SumTo(b.Shape));
+            }
         });
     }
 
@@ -57,8 +76,14 @@ public sealed partial class Var<T>
         var z = a.Value / b.Value;
         return Record("div", z, [a, b], dz =>
         {
-            a.AccumulateGrad((dz / b.Value).SumTo(a.Shape));
-            b.AccumulateGrad((-dz * z / b.Value).SumTo(b.Shape));
+            if (a.RequiresGrad)
+            {
+                a.AccumulateGrad((dz / b.Value).SumTo(a.Shape));
+            }
+            if (b.RequiresGrad)
+            {
+                b.AccumulateGrad((-dz * z / b.Value).SumTo(b.Shape));
+            }
         });
     }
 

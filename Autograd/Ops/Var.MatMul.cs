@@ -25,8 +25,15 @@ public sealed partial class Var<T>
             int m = a2.Size(-2), n = b2.Size(-1);
             int[] batch = Shapes.Broadcast("matmul", a2.Shape[..^2], b2.Shape[..^2]);
             var dc2 = dc.Reshape([.. batch, m, n]);                           // (…, M, N)
-            var da = Tensor<T>.MatMul(dc2, b2.Transpose(-2, -1));             // (…, M, N)·(…, N, K) → (…, M, K)
-            a.AccumulateOwnedGrad(da.SumTo(a2.Shape).Reshape(a.Shape));
+            if (a.RequiresGrad)
+            {
+                var da = Tensor<T>.MatMul(dc2, b2.Transpose(-2, -1));         // (…, M, N)·(…, N, K) → (…, M, K)
+                a.AccumulateOwnedGrad(da.SumTo(a2.Shape).Reshape(a.Shape));
+            }
+            if (!b.RequiresGrad)
+            {
+                return; // data: no gradient to compute
+            }
             if (b2.Rank == 2 && a2.Rank > 2)
             {
                 // A Linear layer's weight: the sum over the batch of Aᵀ·∂L/∂C is one product with the batch
