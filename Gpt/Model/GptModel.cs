@@ -1,7 +1,6 @@
 using System.Numerics;
 using Scratch.Autograd;
 using Scratch.Nn;
-using Scratch.Nn.Init;
 using Scratch.Nn.Modules;
 using Scratch.Tensors;
 
