@@ -51,7 +51,7 @@ public sealed partial class Var<T>
                 node.Grad = null; // a computed node's gradient is rebuilt by every pass
             }
         }
-        AccumulateGrad(gradient);
+        AccumulateOwnedGrad(gradient.Clone()); // the caller keeps its tensor
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var node = order[i];
@@ -62,6 +62,13 @@ public sealed partial class Var<T>
                 {
                     Anomaly.CheckBackward(node);
                 }
+            }
+        }
+        foreach (var node in order)
+        {
+            if (node.IsLeaf)
+            {
+                node.OwnGrad(); // optimisers and clipping write leaves' gradients in place
             }
         }
     }

@@ -21,6 +21,9 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private readonly Action<Tensor<T>>? backward;
 
+    /// <summary>True when <see cref="Grad"/> is this node's own tensor; false while it is borrowed (see <see cref="AccumulateGrad"/>).</summary>
+    private bool ownsGrad;
+
     /// <summary>A leaf: a value the graph starts from. Parameters set <paramref name="requiresGrad"/>.</summary>
     public Var(Tensor<T> value, bool requiresGrad = false, string? name = null)
     {
@@ -94,6 +97,13 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// Adds <paramref name="gradient"/> to <see cref="Grad"/> (+=, because a value used twice receives one
     /// contribution from each use). Values that need no gradient ignore it.
+    /// <para>
+    /// The first contribution is kept as it is, not copied, although the same tensor (or a view of it) may
+    /// also be another node's gradient: y = a + b hands ∂L/∂y to both a and b, and a reshape hands on a view.
+    /// Such a borrowed gradient is never written in place; a second contribution makes a new tensor
+    /// (copy on write), and <see cref="Backward(Tensor{T})"/> gives every leaf its own copy at the end,
+    /// because optimisers and gradient clipping update leaves' gradients in place.
+    /// </para>
     /// </summary>
     internal void AccumulateGrad(Tensor<T> gradient)
     {
@@ -101,34 +111,70 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             return;
         }
-        if (!Shapes.Equal(gradient.Shape, Value.Shape))
-        {
-            throw new InvalidOperationException($"backward of {Op}: gradient of shape {Shapes.Format(gradient.Shape)} does not match its value's shape {Shapes.Format(Value.Shape)}");
-        }
+        CheckGradShape(gradient);
         if (Grad is null)
         {
-            Grad = gradient.Clone(); // our own copy: the same tensor may be handed to several parents
+            Grad = gradient;
+            ownsGrad = false;
+        }
+        else if (ownsGrad)
+        {
+            Grad.AddInPlace(gradient);
         }
         else
         {
-            Grad.AddInPlace(gradient);
+            Grad += gradient;
+            ownsGrad = true;
         }
     }
 
     /// <summary>
     /// <see cref="AccumulateGrad"/> for a gradient the caller has just made and hands over: nobody else holds
-    /// it, so the first contribution is kept as it is instead of being copied. Never pass a tensor that is
-    /// also given to another parent, or a view of one (<paramref name="fresh"/> must be contiguous and own
-    /// its storage from offset 0).
+    /// it, so this node may write it in place, and a borrowed gradient already here is added into it.
+    /// Never pass a tensor that is also given to another parent, or a view of one.
     /// </summary>
     internal void AccumulateOwnedGrad(Tensor<T> fresh)
     {
-        if (Grad is null && RequiresGrad && fresh.IsContiguous && Shapes.Equal(fresh.Shape, Value.Shape))
+        if (!RequiresGrad)
         {
-            Grad = fresh;
             return;
         }
-        AccumulateGrad(fresh);
+        CheckGradShape(fresh);
+        if (Grad is null || !ownsGrad)
+        {
+            if (Grad is not null)
+            {
+                fresh.AddInPlace(Grad);
+            }
+            Grad = fresh;
+            ownsGrad = true;
+        }
+        else
+        {
+            Grad.AddInPlace(fresh);
+        }
+    }
+
+    /// <summary>
+    /// Makes <see cref="Grad"/> this node's own tensor (a copy if it is borrowed), so that it may be written
+    /// in place: by a slice's backward adding into its block, by optimisers, by gradient clipping.
+    /// </summary>
+    internal Tensor<T>? OwnGrad()
+    {
+        if (Grad is not null && !ownsGrad)
+        {
+            Grad = Grad.Clone();
+            ownsGrad = true;
+        }
+        return Grad;
+    }
+
+    private void CheckGradShape(Tensor<T> gradient)
+    {
+        if (!Shapes.Equal(gradient.Shape, Value.Shape))
+        {
+            throw new InvalidOperationException($"backward of {Op}: gradient of shape {Shapes.Format(gradient.Shape)} does not match its value's shape {Shapes.Format(Value.Shape)}");
+        }
     }
 
     /// <summary>Forgets the gradient (PyTorch's <c>grad = None</c>); call between optimisation steps.</summary>

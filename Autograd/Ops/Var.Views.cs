@@ -53,28 +53,22 @@ public sealed partial class Var<T>
         int length = y.Size(d);
         if (step == 1)
         {
-            // A contiguous block: put ∂L/∂y back between zeros, (…, s, …) + (…, length, …) + (…, rest, …) along d.
-            // When x already has a gradient (q, k and v are three slices of one qkv), add ∂L/∂y into its block.
+            // A contiguous block: ∂L/∂y goes into its block of a gradient that is zero elsewhere. When x already
+            // has a gradient (q, k and v are three slices of one qkv), ∂L/∂y is added into its block instead.
             return Record("slice", y, [x], dy =>
             {
-                if (x.Grad is not null && x.Grad.Narrow(d, s, length) is var block && (block.IsContiguous || block.Strides[^1] == 1))
+                if (x.Grad is not null && x.OwnGrad()!.Narrow(d, s, length) is var block && (block.IsContiguous || block.Strides[^1] == 1))
                 {
                     block.AddInPlace(dy);
                     return;
                 }
-                x.AccumulateOwnedGrad(Tensor<T>.Concat([ZerosAlong(x.Value, d, s), dy, ZerosAlong(x.Value, d, size - s - length)], d));
+                var dx = x.Value.ZerosLike();
+                dx.Narrow(d, s, length).AddInPlace(dy); // 0 + ∂L/∂y: AddInPlace writes a strided block row by row
+                x.AccumulateOwnedGrad(dx);
             });
         }
         int[] picked = Enumerable.Range(0, length).Select(j => s + j * step).ToArray(); // the x indices y took
         return Record("slice", y, [x], dy => x.AccumulateOwnedGrad(x.Value.ZerosLike().IndexAdd(d, picked, dy)));
-    }
-
-    /// <summary>Zeros of x's shape except <paramref name="n"/> along dimension <paramref name="d"/>.</summary>
-    private static Tensor<T> ZerosAlong(Tensor<T> x, int d, int n)
-    {
-        int[] shape = x.ShapeArray();
-        shape[d] = n;
-        return Tensor<T>.Zeros(shape);
     }
 
     /// <summary>

@@ -3,8 +3,9 @@ using Scratch.Tensors;
 namespace Scratch.Autograd.Tests;
 
 // What the engine promises, one behaviour per test: accumulation, ordering, depth, no-grad, ZeroGrad,
-// Detach, repeated Backward, error messages, anomaly mode and GradCheck's report. Only add, sub, mul
-// and neg are used, plus test-only ops made with Var.Record (internal, visible to this project).
+// Detach, repeated Backward, shared gradients never written in place, error messages, anomaly mode and
+// GradCheck's report. Only simple ops are used (add, sub, mul, neg, sum, slice), plus test-only ops made
+// with Var.Record (internal, visible to this project).
 public sealed class EngineBehaviourTests
 {
     private static Var<double> Leaf(double value, string? name = null) =>
@@ -156,6 +157,61 @@ public sealed class EngineBehaviourTests
         y.Backward(upstream);
         Assert.Equal([6.0, 100.0], x.Grad!.ToArray()); // the leaf: twice the gradient, not three times
         Assert.Equal([1.0, 10.0], h.Grad!.ToArray());  // the computed node: the same as after one pass
+    }
+
+    // Copy on write: a node's first gradient may be the very tensor another node holds (a + b hands ∂L/∂y to
+    // both, a reshape hands on a view). These tests fail if a shared gradient is ever written in place.
+
+    [Fact]
+    public void TwoLeavesOfOneAddGetGradientsOfTheirOwn()
+    {
+        var a = Leaf([1.0, 2.0], [2], "a");
+        var b = Leaf([3.0, 4.0], [2], "b");
+        (a + b).Sum().Backward();
+
+        Assert.NotSame(a.Grad, b.Grad);
+        a.Grad!.AddInPlace(Tensor<double>.Ones(2)); // what an optimiser or gradient clipping does to a leaf
+        Assert.Equal([1.0, 1.0], b.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void ASecondContributionMakesANewTensorInsteadOfWritingTheSharedOne()
+    {
+        // y = n + n hands the same ∂L/∂y to n twice: n's gradient becomes 2·∂L/∂y, ∂L/∂y itself stays 1.
+        var a = Leaf([1.0, 2.0], [2], "a");
+        var n = a * Constant([3.0, 3.0], 2);
+        var y = n + n;
+        y.Backward(Tensor<double>.Ones(2));
+
+        Assert.Equal([1.0, 1.0], y.Grad!.ToArray());
+        Assert.Equal([2.0, 2.0], n.Grad!.ToArray());
+        Assert.Equal([6.0, 6.0], a.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void ASliceAddsIntoItsBlockOfACopyNotOfTheGradientItBorrowed()
+    {
+        // n gets ∂L/∂y = 1 from y = n + c (the very tensor y holds), then the slice adds 2 into n[0:2].
+        var a = Leaf([1.0, 2.0, 3.0], [3], "a");
+        var n = a * Constant([1.0, 1.0, 1.0], 3);
+        var y = n + Constant([0.0, 0.0, 0.0], 3);
+        var loss = n.Slice(0, 0, 2).Sum() * 2.0 + (y * Constant([1.0, 1.0, 1.0], 3)).Sum(); // in this order y's backward runs first
+        loss.Backward();
+
+        Assert.Equal([1.0, 1.0, 1.0], y.Grad!.ToArray());
+        Assert.Equal([3.0, 3.0, 1.0], n.Grad!.ToArray());
+        Assert.Equal([3.0, 3.0, 1.0], a.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void BackwardKeepsACopyOfTheCallersGradient()
+    {
+        var a = Leaf([1.0, 2.0], [2], "a");
+        var seed = Tensor<double>.FromArray([1.0, 1.0], [2]);
+        a.Backward(seed);
+        seed.AddInPlace(seed);
+
+        Assert.Equal([1.0, 1.0], a.Grad!.ToArray());
     }
 
     [Fact]
