@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using Scratch.Tensors;
 
 namespace Scratch.Autograd;
@@ -70,25 +72,10 @@ public sealed partial class Var<T>
                 {
                     ReadOnlySpan<T> row = xs.Slice(n * C, C);
                     Span<T> yrow = ys.Slice(n * C, C);
-                    T m = T.Zero;
-                    for (int i = 0; i < C; i++)
-                    {
-                        m += row[i];
-                    }
-                    m *= invC; // μ
-                    T variance = T.Zero;
-                    for (int i = 0; i < C; i++)
-                    {
-                        T centred = row[i] - m;
-                        variance += centred * centred;
-                    }
-                    variance *= invC; // σ², biased (divided by C, not C − 1)
+                    T m = Sum(row) * invC; // μ
+                    T variance = SumOfSquaredDeviations(row, m) * invC; // σ², biased (divided by C, not C − 1)
                     T s = T.One / T.Sqrt(variance + epsT); // rstd
-                    for (int i = 0; i < C; i++)
-                    {
-                        T norm = (row[i] - m) * s; // x̂ᵢ
-                        yrow[i] = bStore is null ? norm * w[i] : norm * w[i] + b[i];
-                    }
+                    NormalizeRow(row, m, s, w, b, yrow); // yᵢ = (xᵢ − μ) · rstd · wᵢ + bᵢ
                     mean[n] = m;
                     rstd[n] = s;
                 }
@@ -121,24 +108,8 @@ public sealed partial class Var<T>
                     Span<T> dxrow = dx.Slice(n * C, C);
                     T m = mean[n], s = rstd[n];
                     // two reductions over the row: mean(dx̂) and mean(dx̂ ⊙ x̂), with dx̂ = dy · w
-                    T dnormMean = T.Zero, dnormNormMean = T.Zero;
-                    for (int i = 0; i < C; i++)
-                    {
-                        T norm = (row[i] - m) * s; // forward: x̂ᵢ = (xᵢ − μ) · rstd
-                        T dnorm = dyrow[i] * w[i]; // forward: yᵢ = x̂ᵢ · wᵢ + bᵢ, so dx̂ᵢ = dyᵢ · wᵢ
-                        dnormMean += dnorm;
-                        dnormNormMean += dnorm * norm;
-                    }
-                    dnormMean *= invC;
-                    dnormNormMean *= invC;
-                    for (int i = 0; i < C; i++)
-                    {
-                        T norm = (row[i] - m) * s;
-                        T dnorm = dyrow[i] * w[i];
-                        db[i] += dyrow[i]; // forward: + bᵢ, so dbᵢ = Σ dyᵢ
-                        dw[i] += dyrow[i] * norm; // forward: x̂ᵢ · wᵢ, so dwᵢ = Σ dyᵢ · x̂ᵢ
-                        dxrow[i] = s * (dnorm - dnormMean - norm * dnormNormMean); // through x̂, μ and rstd
-                    }
+                    var (dnormSum, dnormNormSum) = SumsOfDNorm(row, dyrow, w, m, s);
+                    BackwardRow(row, dyrow, w, m, s, dnormSum * invC, dnormNormSum * invC, dxrow, dw, db);
                 }
             };
             if (chunks > 1 && Environment.ProcessorCount > 1)
@@ -165,5 +136,128 @@ public sealed partial class Var<T>
             weight.AccumulateOwnedGrad(dweight);
             bias?.AccumulateOwnedGrad(dbias);
         });
+    }
+
+    // The row loops of layer norm, a Vector<T> of channels at a time and then one channel at a time for the
+    // rest (C need not be a multiple of the vector width). i is a channel. They are called once per row, and
+    // AggressiveOptimization compiles them fully at once: through the JIT's usual tiers these small, hot
+    // loops ran at a third of their speed for the first few hundred layer norms.
+
+    /// <summary>Σᵢ xᵢ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T Sum(ReadOnlySpan<T> x)
+    {
+        var acc = Vector<T>.Zero;
+        int i = 0;
+        for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+        {
+            acc += new Vector<T>(x[i..]);
+        }
+        T sum = Vector.Sum(acc);
+        for (; i < x.Length; i++)
+        {
+            sum += x[i];
+        }
+        return sum;
+    }
+
+    /// <summary>Σᵢ (xᵢ − μ)².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T SumOfSquaredDeviations(ReadOnlySpan<T> x, T m)
+    {
+        var vm = new Vector<T>(m);
+        var acc = Vector<T>.Zero;
+        int i = 0;
+        for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+        {
+            var centred = new Vector<T>(x[i..]) - vm;
+            acc += centred * centred;
+        }
+        T sum = Vector.Sum(acc);
+        for (; i < x.Length; i++)
+        {
+            T centred = x[i] - m;
+            sum += centred * centred;
+        }
+        return sum;
+    }
+
+    /// <summary>yᵢ = x̂ᵢ · wᵢ + bᵢ with x̂ᵢ = (xᵢ − μ) · rstd; no bᵢ when <paramref name="b"/> is empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void NormalizeRow(ReadOnlySpan<T> x, T m, T rstd, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y)
+    {
+        bool hasBias = !b.IsEmpty;
+        var vm = new Vector<T>(m);
+        var vs = new Vector<T>(rstd);
+        int i = 0;
+        for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+        {
+            var norm = (new Vector<T>(x[i..]) - vm) * vs;
+            var yi = norm * new Vector<T>(w[i..]);
+            (hasBias ? yi + new Vector<T>(b[i..]) : yi).CopyTo(y[i..]);
+        }
+        for (; i < x.Length; i++)
+        {
+            T norm = (x[i] - m) * rstd;
+            y[i] = hasBias ? norm * w[i] + b[i] : norm * w[i];
+        }
+    }
+
+    /// <summary>(Σᵢ dx̂ᵢ, Σᵢ dx̂ᵢ · x̂ᵢ) over a row, with dx̂ᵢ = dyᵢ · wᵢ and x̂ᵢ = (xᵢ − μ) · rstd.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (T DNorm, T DNormNorm) SumsOfDNorm(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> w, T m, T rstd)
+    {
+        var vm = new Vector<T>(m);
+        var vs = new Vector<T>(rstd);
+        Vector<T> accD = Vector<T>.Zero, accDN = Vector<T>.Zero;
+        int i = 0;
+        for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+        {
+            var norm = (new Vector<T>(x[i..]) - vm) * vs;
+            var dnorm = new Vector<T>(dy[i..]) * new Vector<T>(w[i..]);
+            accD += dnorm;
+            accDN += dnorm * norm;
+        }
+        T sumD = Vector.Sum(accD), sumDN = Vector.Sum(accDN);
+        for (; i < x.Length; i++)
+        {
+            T norm = (x[i] - m) * rstd;
+            T dnorm = dy[i] * w[i];
+            sumD += dnorm;
+            sumDN += dnorm * norm;
+        }
+        return (sumD, sumDN);
+    }
+
+    /// <summary>
+    /// One row of the backward: dbᵢ += dyᵢ, dwᵢ += dyᵢ · x̂ᵢ, and
+    /// dxᵢ = rstd · (dx̂ᵢ − mean(dx̂) − x̂ᵢ · mean(dx̂ ⊙ x̂)).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardRow(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> w, T m, T rstd,
+        T dnormMean, T dnormNormMean, Span<T> dx, Span<T> dw, Span<T> db)
+    {
+        var vm = new Vector<T>(m);
+        var vs = new Vector<T>(rstd);
+        var vMean = new Vector<T>(dnormMean);
+        var vNormMean = new Vector<T>(dnormNormMean);
+        int i = 0;
+        for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+        {
+            var norm = (new Vector<T>(x[i..]) - vm) * vs; // forward: x̂ᵢ = (xᵢ − μ) · rstd
+            var dyi = new Vector<T>(dy[i..]);
+            var dnorm = dyi * new Vector<T>(w[i..]); // forward: yᵢ = x̂ᵢ · wᵢ + bᵢ, so dx̂ᵢ = dyᵢ · wᵢ
+            (new Vector<T>(db[i..]) + dyi).CopyTo(db[i..]); // forward: + bᵢ, so dbᵢ = Σ dyᵢ
+            (new Vector<T>(dw[i..]) + dyi * norm).CopyTo(dw[i..]); // forward: x̂ᵢ · wᵢ, so dwᵢ = Σ dyᵢ · x̂ᵢ
+            (vs * (dnorm - vMean - norm * vNormMean)).CopyTo(dx[i..]); // through x̂, μ and rstd
+        }
+        for (; i < x.Length; i++)
+        {
+            T norm = (x[i] - m) * rstd;
+            T dnorm = dy[i] * w[i];
+            db[i] += dy[i];
+            dw[i] += dy[i] * norm;
+            dx[i] = rstd * (dnorm - dnormMean - norm * dnormNormMean);
+        }
     }
 }
