@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 using Scratch.Tensors;
 using Scratch.Tensors.Kernels;
 
@@ -11,7 +10,6 @@ namespace Scratch.Autograd;
 // Dimensions: B batch, H heads, T positions (queries and keys; nT in code, where T is the number type),
 // hs head size.
 //   q, k, v (B, H, T, hs)      pre, att (B, H, T, T)      y (B, H, T, hs)
-// Row t of q is q_t (hs numbers), likewise k_s, v_s, y_t; att[t, s] is how much query t takes from value s.
 public sealed partial class Var<T>
 {
     /// <summary>
@@ -29,14 +27,7 @@ public sealed partial class Var<T>
     /// ∂L/∂q = dpre · k / √hs     ∂L/∂k = dpreᵀ · q / √hs
     /// </code>
     /// The softmax backward follows from ∂attₛ/∂preᵣ = attₛ·([s = r] − attᵣ). The forward keeps att
-    /// (B·H·T·T numbers).
-    /// <para>
-    /// Every product here is small (T × hs per head) and lower-triangular: row t of att is 0 after s = t.
-    /// So instead of general matrix products the kernels below go head by head, query by query, over keys
-    /// s ≤ t only, with each sum written as a dot product or a scaled row addition of hs contiguous
-    /// numbers (SIMD over hs). Each head is computed by one thread in a fixed order, so the results do
-    /// not depend on the number of threads.
-    /// </para>
+    /// (B·H·T·T numbers); transposes are views, read by the matrix product without copying.
     /// </summary>
     /// <param name="q">Queries, (B, H, T, hs).</param>
     /// <param name="k">Keys, (B, H, T, hs).</param>
@@ -51,72 +42,130 @@ public sealed partial class Var<T>
         {
             throw new ArgumentException($"causal_self_attention: q, k and v must share one shape (B, H, T, hs), got q {Shapes.Format(q.Shape)}, k {Shapes.Format(k.Shape)}, v {Shapes.Format(v.Shape)}");
         }
-        int B = q.Value.Size(0), H = q.Value.Size(1), nT = q.Value.Size(2), hs = q.Value.Size(3);
+        int nT = q.Value.Size(2), hs = q.Value.Size(3);
         if (hs == 0)
         {
             throw new ArgumentException($"causal_self_attention: head size hs must be ≥ 1, got q {Shapes.Format(q.Shape)}");
         }
         T scale = T.One / T.Sqrt(T.CreateChecked(hs)); // 1/√hs
 
-        // Each head of q, k, v is read where it is, T rows of hs numbers a fixed stride apart (for nanoGPT's heads,
-        // split from one (B, T, 3C) tensor, the stride is 3C); att, y and the gradients are new, row-major tensors.
-        Tensor<T> qx = RowsContiguous(q.Value), kx = RowsContiguous(k.Value), vx = RowsContiguous(v.Value);
-        var att = Tensor<T>.Zeros(B, H, nT, nT); // masked entries (s > t) stay 0 = exp(−∞)
-        var y = Tensor<T>.Zeros(B, H, nT, hs);
-        ForHeads(B * H, nT, hs, bh =>
-        {
-            Rows qh = Head(qx, bh), kh = Head(kx, bh), vh = Head(vx, bh), atth = Head(att, bh), yh = Head(y, bh);
-            for (int t = 0; t < nT; t++)
-            {
-                Span<T> att_t = atth[t][..(t + 1)]; // att[t, 0..t]: the keys query t may attend to
-                for (int s = 0; s <= t; s++)
-                {
-                    att_t[s] = Dot(qh[t], kh[s]) * scale; // pre[t, s] = q_t · k_s / √hs
-                }
-                SoftmaxInPlace(att_t); // att[t, s] = softmax over s ≤ t of pre[t, s]
-                WeightedSum(yh[t], att_t, vh); // y_t = Σ_{s≤t} att[t, s] v_s
-            }
-        });
+        // q·kᵀ, turned into att row by row in place below: scale, mask, softmax
+        var att = Tensor<T>.MatMul(q.Value, k.Value.Transpose(-2, -1)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
+        int rows = att.Count / Math.Max(nT, 1); // B·H·T rows of T scores
+        T[] a = att.Storage;
+        ForRowChunks(rows, nT, (first, count) => CausalSoftmaxRows(a.AsSpan(first * nT, count * nT), first, nT, scale));
+        var y = Tensor<T>.MatMul(att, v.Value); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
 
         return Record("causal_self_attention", y, [q, k, v], dout =>
         {
-            var dy = RowsContiguous(dout);
-            var dq = Tensor<T>.Zeros(B, H, nT, hs);
-            var dk = Tensor<T>.Zeros(B, H, nT, hs);
-            var dv = Tensor<T>.Zeros(B, H, nT, hs);
-            ForHeads(B * H, nT, hs, bh =>
-            {
-                Rows qh = Head(qx, bh), kh = Head(kx, bh), vh = Head(vx, bh), atth = Head(att, bh), dyh = Head(dy, bh);
-                Rows dqh = Head(dq, bh), dkh = Head(dk, bh), dvh = Head(dv, bh);
-                Span<T> dpre = new T[nT]; // one row of dpre at a time
-                for (int t = 0; t < nT; t++)
-                {
-                    ReadOnlySpan<T> att_t = atth[t][..(t + 1)], dy_t = dyh[t];
-                    Span<T> dpre_t = dpre[..(t + 1)];
-                    // forward: y_t = Σ_{s≤t} att[t, s] v_s, so dv_s += att[t, s] dy_t and datt[t, s] = dy_t · v_s
-                    for (int s = 0; s <= t; s++)
-                    {
-                        AddScaled(dvh[s], att_t[s], dy_t);
-                        dpre_t[s] = Dot(dy_t, vh[s]); // datt[t, s], turned into dpre below
-                    }
-                    // forward: att_t = softmax(pre_t), so dpre_t = att_t ⊙ (datt_t − Σₛ datt_t ⊙ att_t);
-                    // masked entries (s > t) have att = 0 and get no gradient
-                    T dot = Dot(dpre_t, att_t);
-                    for (int s = 0; s <= t; s++)
-                    {
-                        dpre_t[s] = att_t[s] * (dpre_t[s] - dot) * scale; // dpre[t, s] / √hs
-                    }
-                    // forward: pre[t, s] = q_t · k_s / √hs, so dq_t = Σ_{s≤t} dpre[t, s] k_s / √hs and dk_s += dpre[t, s] q_t / √hs
-                    WeightedSum(dqh[t], dpre_t, kh);
-                    for (int s = 0; s <= t; s++)
-                    {
-                        AddScaled(dkh[s], dpre_t[s], qh[t]);
-                    }
-                }
-            });
+            // forward: y = att · v
+            var dv = Tensor<T>.MatMul(att.Transpose(-2, -1), dout); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+            var datt = Tensor<T>.MatMul(dout, v.Value.Transpose(-2, -1)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
+
+            // forward: att = softmax(pre) per row, so dpre = att ⊙ (datt − Σₛ datt ⊙ att);
+            // and pre = q·kᵀ / √hs, so the scores q·kᵀ receive dpre / √hs. Written over datt in place.
+            T[] da = datt.Storage;
+            ForRowChunks(rows, nT, (first, count) => CausalSoftmaxBackwardRows(a.AsSpan(first * nT, count * nT), da.AsSpan(first * nT, count * nT), first, nT, scale));
+            var dq = Tensor<T>.MatMul(datt, k.Value); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+            var dk = Tensor<T>.MatMul(datt.Transpose(-2, -1), q.Value); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
             q.AccumulateOwnedGrad(dq);
             k.AccumulateOwnedGrad(dk);
             v.AccumulateOwnedGrad(dv);
         });
+    }
+
+    /// <summary>
+    /// Scale, causal mask and softmax of score rows in place: row r (query position t = r mod T) becomes
+    /// softmax over s of (pre[t, s] = score·scale for s ≤ t, −∞ for s &gt; t). <paramref name="firstRow"/> is the
+    /// number of the first row in <paramref name="a"/>. The masked tail is 0 after the softmax (exp(−∞) = 0),
+    /// so it is written as 0 directly; for float the exps run a Vector at a time.
+    /// </summary>
+    private static void CausalSoftmaxRows(Span<T> a, int firstRow, int nT, T scale)
+    {
+        for (int r = 0; r < a.Length / nT; r++)
+        {
+            int t = (firstRow + r) % nT; // the query position of this row
+            Span<T> row = a.Slice(r * nT, nT);
+            Span<T> seen = row[..(t + 1)];  // keys 0..t: the ones query t may attend to
+            T m = T.NegativeInfinity;
+            for (int s = 0; s < seen.Length; s++)
+            {
+                seen[s] *= scale;            // pre = q·kᵀ / √hs
+                m = T.Max(m, seen[s]);
+            }
+            // softmax over the row, max-subtracted
+            T sum = ExpMinusInPlace(seen, m);
+            for (int s = 0; s < seen.Length; s++)
+            {
+                seen[s] /= sum;
+            }
+            row[(t + 1)..].Clear();          // causal mask: att = exp(−∞) = 0 for keys after t
+        }
+    }
+
+    /// <summary>xₛ ← exp(xₛ − m) for every s, returning Σₛ xₛ (a SIMD exp for float).</summary>
+    private static T ExpMinusInPlace(Span<T> x, T m)
+    {
+        T sum = T.Zero;
+        int s = 0;
+        if (typeof(T) == typeof(float) && VectorMath.HasExp<T>())
+        {
+            var vm = new Vector<T>(m);
+            var vsum = Vector<T>.Zero;
+            for (; s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
+            {
+                var e = VectorMath.Exp(new Vector<T>(x[s..]) - vm);
+                e.CopyTo(x[s..]);
+                vsum += e;
+            }
+            sum = Vector.Sum(vsum);
+        }
+        for (; s < x.Length; s++)
+        {
+            x[s] = T.Exp(x[s] - m);
+            sum += x[s];
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// The softmax backward of <see cref="CausalSoftmaxRows"/>, in place over datt: for each row,
+    /// dpre = att ⊙ (datt − Σₛ datt ⊙ att), times the scale; 0 at masked entries.
+    /// </summary>
+    private static void CausalSoftmaxBackwardRows(ReadOnlySpan<T> att, Span<T> datt, int firstRow, int nT, T scale)
+    {
+        for (int r = 0; r < att.Length / nT; r++)
+        {
+            int t = (firstRow + r) % nT;
+            ReadOnlySpan<T> arow = att.Slice(r * nT, t + 1);
+            Span<T> drow = datt.Slice(r * nT, nT);
+            T dot = T.Zero;
+            for (int s = 0; s <= t; s++)
+            {
+                dot += drow[s] * arow[s];
+            }
+            for (int s = 0; s <= t; s++)
+            {
+                drow[s] = arow[s] * (drow[s] - dot) * scale; // dpre / √hs
+            }
+            drow[(t + 1)..].Clear(); // masked: pre was −∞ whatever q and k were
+        }
+    }
+
+    /// <summary>body(first, count) over chunks of [0, rows); on all cores when rows·T is large enough to pay for it.</summary>
+    private static void ForRowChunks(int rows, int nT, Action<int, int> body)
+    {
+        int cores = Environment.ProcessorCount;
+        if (rows == 0)
+        {
+            return;
+        }
+        if (cores == 1 || (long)rows * nT < 1 << 15)
+        {
+            body(0, rows);
+            return;
+        }
+        int chunks = Math.Min(rows, 4 * cores), size = (rows + chunks - 1) / chunks;
+        Parallel.For(0, (rows + size - 1) / size, c => body(c * size, Math.Min(size, rows - c * size)));
     }
 }

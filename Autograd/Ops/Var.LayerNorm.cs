@@ -166,21 +166,4 @@ public sealed partial class Var<T>
             bias?.AccumulateOwnedGrad(dbias);
         });
     }
-
-    /// <summary>body(first, count) over chunks of [0, rows) of <paramref name="length"/> numbers each; on all cores when rows·length is large enough to pay for it.</summary>
-    private static void ForRowChunks(int rows, int length, Action<int, int> body)
-    {
-        int cores = Environment.ProcessorCount;
-        if (rows == 0)
-        {
-            return;
-        }
-        if (cores == 1 || (long)rows * length < 1 << 15)
-        {
-            body(0, rows);
-            return;
-        }
-        int chunks = Math.Min(rows, 4 * cores), size = (rows + chunks - 1) / chunks;
-        Parallel.For(0, (rows + size - 1) / size, c => body(c * size, Math.Min(size, rows - c * size)));
-    }
 }

@@ -4,11 +4,11 @@ using Scratch.Tensors;
 namespace Scratch.Autograd.Tests;
 
 /// <summary>
-/// The head-by-head kernels of <see cref="Var{T}.CausalSelfAttention"/> (dot products over keys s ≤ t, SIMD over
-/// a row, Vector-width tails) against the composite built from primitive Var ops, at sizes that are not
-/// multiples of a Vector (T = 1, 7, 33, 65; hs = 1, 5, 32, 48), in float and in double, values and all three
-/// gradients. Inputs are strided views: q, k, v split from one (B, T, 3C) tensor as nanoGPT does (rows read in
-/// place, 3C apart), or stored keys-major (B, H, hs, T) and transposed (rows not contiguous, copied).
+/// <see cref="Var{T}.CausalSelfAttention"/> against the composite built from primitive Var ops at sizes that are
+/// not multiples of a SIMD Vector (T = 1, 7, 33, 65; hs = 1, 5, 32, 48), in float and in double, values and all
+/// three gradients. Inputs are strided views: q, k, v split from one (B, T, 3C) tensor as nanoGPT does (rows 3C
+/// apart), or stored keys-major (B, H, hs, T) and transposed (hs not adjacent). Any faster kernel for the op
+/// must keep these green.
 /// </summary>
 public sealed class CausalSelfAttentionKernelTests
 {
@@ -42,8 +42,8 @@ public sealed class CausalSelfAttentionKernelTests
     }
 
     /// <summary>
-    /// The same numbers whether heads run on one core or are split over several: each (batch, head) pair is
-    /// computed whole by one thread. 24 heads of T = 65 go parallel (on 2+ cores); the last head alone runs inline.
+    /// The same numbers run to run, and for a head whether it is computed among 24 (work split over the cores,
+    /// on 2+ cores) or alone (on one thread): no sum may be split differently depending on the work around it.
     /// </summary>
     [Fact]
     public void AHeadGivesTheSameNumbersAloneAsAmongMany()
