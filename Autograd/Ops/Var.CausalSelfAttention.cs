@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Scratch.Tensors;
 using Scratch.Tensors.Kernels;
 
@@ -78,7 +79,7 @@ public sealed partial class Var<T>
     /// Scale, causal mask and softmax of score rows in place: row r (query position t = r mod T) becomes
     /// softmax over s of (pre[t, s] = score·scale for s ≤ t, −∞ for s &gt; t). <paramref name="firstRow"/> is the
     /// number of the first row in <paramref name="a"/>. The masked tail is 0 after the softmax (exp(−∞) = 0),
-    /// so it is written as 0 directly; for float the exps run a Vector at a time.
+    /// so it is written as 0 directly.
     /// </summary>
     private static void CausalSoftmaxRows(Span<T> a, int firstRow, int nT, T scale)
     {
@@ -87,23 +88,48 @@ public sealed partial class Var<T>
             int t = (firstRow + r) % nT; // the query position of this row
             Span<T> row = a.Slice(r * nT, nT);
             Span<T> seen = row[..(t + 1)];  // keys 0..t: the ones query t may attend to
-            T m = T.NegativeInfinity;
-            for (int s = 0; s < seen.Length; s++)
-            {
-                seen[s] *= scale;            // pre = q·kᵀ / √hs
-                m = T.Max(m, seen[s]);
-            }
-            // softmax over the row, max-subtracted
-            T sum = ExpMinusInPlace(seen, m);
-            for (int s = 0; s < seen.Length; s++)
-            {
-                seen[s] /= sum;
-            }
+            T m = ScaleAndMax(seen, scale); // pre = q·kᵀ / √hs, and its largest entry
+            T sum = ExpMinusInPlace(seen, m); // softmax over the row, max-subtracted
+            ScaleInPlace(seen, T.One / sum);
             row[(t + 1)..].Clear();          // causal mask: att = exp(−∞) = 0 for keys after t
         }
     }
 
+    // The row loops of the softmax and its backward, a Vector<T> at a time and then one number at a time for
+    // the rest (a row of query t has t + 1 entries). AggressiveOptimization compiles these small hot loops
+    // fully at once instead of through the JIT's tiers.
+
+    /// <summary>xₛ ← xₛ · scale for every s, returning maxₛ xₛ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T ScaleAndMax(Span<T> x, T scale)
+    {
+        int s = 0;
+        T m = T.NegativeInfinity;
+        if (x.Length >= Vector<T>.Count)
+        {
+            var vscale = new Vector<T>(scale);
+            var vmax = new Vector<T>(T.NegativeInfinity);
+            for (; s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
+            {
+                var v = new Vector<T>(x[s..]) * vscale;
+                v.CopyTo(x[s..]);
+                vmax = Vector.Max(vmax, v);
+            }
+            for (int j = 0; j < Vector<T>.Count; j++)
+            {
+                m = T.Max(m, vmax[j]);
+            }
+        }
+        for (; s < x.Length; s++)
+        {
+            x[s] *= scale;
+            m = T.Max(m, x[s]);
+        }
+        return m;
+    }
+
     /// <summary>xₛ ← exp(xₛ − m) for every s, returning Σₛ xₛ (a SIMD exp for float).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T ExpMinusInPlace(Span<T> x, T m)
     {
         T sum = T.Zero;
@@ -128,6 +154,21 @@ public sealed partial class Var<T>
         return sum;
     }
 
+    /// <summary>xₛ ← xₛ · c for every s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScaleInPlace(Span<T> x, T c)
+    {
+        int s = 0;
+        for (var vc = new Vector<T>(c); s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
+        {
+            (new Vector<T>(x[s..]) * vc).CopyTo(x[s..]);
+        }
+        for (; s < x.Length; s++)
+        {
+            x[s] *= c;
+        }
+    }
+
     /// <summary>
     /// The softmax backward of <see cref="CausalSoftmaxRows"/>, in place over datt: for each row,
     /// dpre = att ⊙ (datt − Σₛ datt ⊙ att), times the scale; 0 at masked entries.
@@ -139,16 +180,43 @@ public sealed partial class Var<T>
             int t = (firstRow + r) % nT;
             ReadOnlySpan<T> arow = att.Slice(r * nT, t + 1);
             Span<T> drow = datt.Slice(r * nT, nT);
-            T dot = T.Zero;
-            for (int s = 0; s <= t; s++)
-            {
-                dot += drow[s] * arow[s];
-            }
-            for (int s = 0; s <= t; s++)
-            {
-                drow[s] = arow[s] * (drow[s] - dot) * scale; // dpre / √hs
-            }
+            T dot = Dot(drow[..(t + 1)], arow);
+            SoftmaxBackwardRow(arow, drow[..(t + 1)], dot, scale); // dpre / √hs
             drow[(t + 1)..].Clear(); // masked: pre was −∞ whatever q and k were
+        }
+    }
+
+    /// <summary>Σₛ xₛ · yₛ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y)
+    {
+        var acc = Vector<T>.Zero;
+        int s = 0;
+        for (; s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
+        {
+            acc += new Vector<T>(x[s..]) * new Vector<T>(y[s..]);
+        }
+        T sum = Vector.Sum(acc);
+        for (; s < x.Length; s++)
+        {
+            sum += x[s] * y[s];
+        }
+        return sum;
+    }
+
+    /// <summary>dₛ ← attₛ · (dₛ − dot) · scale for every s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SoftmaxBackwardRow(ReadOnlySpan<T> att, Span<T> d, T dot, T scale)
+    {
+        int s = 0;
+        var vdot = new Vector<T>(dot);
+        for (var vscale = new Vector<T>(scale); s <= d.Length - Vector<T>.Count; s += Vector<T>.Count)
+        {
+            (new Vector<T>(att[s..]) * (new Vector<T>(d[s..]) - vdot) * vscale).CopyTo(d[s..]);
+        }
+        for (; s < d.Length; s++)
+        {
+            d[s] = att[s] * (d[s] - dot) * scale;
         }
     }
 
