@@ -131,10 +131,16 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// <see cref="AccumulateGrad"/> for a gradient the caller has just made and hands over: nobody else holds
     /// it, so this node may write it in place, and a borrowed gradient already here is added into it.
-    /// Never pass a tensor that is also given to another parent, or a view of one.
+    /// Never pass a tensor that is also given to another parent, or a view of one. (A non-contiguous
+    /// tensor cannot be written in place, so it is treated as borrowed.)
     /// </summary>
     internal void AccumulateOwnedGrad(Tensor<T> fresh)
     {
+        if (!fresh.IsContiguous)
+        {
+            AccumulateGrad(fresh);
+            return;
+        }
         if (!RequiresGrad)
         {
             return;

@@ -204,6 +204,23 @@ public sealed class EngineBehaviourTests
     }
 
     [Fact]
+    public void AHandedOverGradientThatIsAStridedViewIsAddedNotWrittenInto()
+    {
+        // n first borrows ∂L/∂y from y = n + 0, then an op hands over a fresh gradient that is a transposed
+        // view (it cannot be written in place): n's gradient is the sum, and y's is left as it was.
+        var a = Leaf([1.0, 2.0, 3.0, 4.0], [2, 2], "a");
+        var n = a * Constant([1.0, 1.0, 1.0, 1.0], 2, 2);
+        var y = n + Constant([0.0, 0.0, 0.0, 0.0], 2, 2);
+        var t = Var<double>.Record("transpose_of_fresh", n.Value.Transpose(0, 1).Contiguous(), [n],
+            dt => n.AccumulateOwnedGrad(dt.Clone().Transpose(0, 1)));
+        var loss = (t * Constant([10.0, 20.0, 30.0, 40.0], 2, 2)).Sum() + (y * Constant([1.0, 2.0, 3.0, 4.0], 2, 2)).Sum();
+        loss.Backward();
+
+        Assert.Equal([1.0, 2.0, 3.0, 4.0], y.Grad!.ToArray());
+        Assert.Equal([11.0, 32.0, 23.0, 44.0], n.Grad!.ToArray()); // [1 2; 3 4] + [10 20; 30 40]ᵀ
+    }
+
+    [Fact]
     public void BackwardKeepsACopyOfTheCallersGradient()
     {
         var a = Leaf([1.0, 2.0], [2], "a");
