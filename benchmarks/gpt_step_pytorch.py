@@ -22,20 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
 sys.path.insert(0, HERE)
 from make_gpt_fixture import GPT, GPTConfig  # noqa: E402  nanoGPT's model.py classes
-from nanogpt_train import nanogpt_init  # noqa: E402  nanoGPT's _init_weights and scaled c_proj init
-
-
-def configure_optimizers(model, weight_decay, learning_rate, betas):
-    """nanoGPT's GPT.configure_optimizers: weight decay on the 2-D parameters only."""
-    param_dict = {pn: p for pn, p in model.named_parameters() if p.requires_grad}
-    decay_params = [p for n, p in param_dict.items() if p.dim() >= 2]
-    nodecay_params = [p for n, p in param_dict.items() if p.dim() < 2]
-    optim_groups = [
-        {"params": decay_params, "weight_decay": weight_decay},
-        {"params": nodecay_params, "weight_decay": 0.0},
-    ]
-    extra = {"fused": False} if "fused" in torch.optim.AdamW.__init__.__code__.co_varnames else {}
-    return torch.optim.AdamW(optim_groups, lr=learning_rate, betas=betas, **extra)
+from nanogpt_train import configure_optimizers, nanogpt_init, random_batch  # noqa: E402  nanoGPT's init, optimiser and get_batch
 
 
 def main():
@@ -59,10 +46,7 @@ def main():
     data = data[:int(0.9 * len(data))]  # the train split, as nanoGPT's train.bin
 
     def get_batch():
-        ix = torch.randint(len(data) - block_size, (batch_size,))
-        x = torch.stack([torch.from_numpy(data[i:i + block_size]) for i in ix])
-        y = torch.stack([torch.from_numpy(data[i + 1:i + 1 + block_size]) for i in ix])
-        return x, y
+        return random_batch(data, block_size, batch_size)
 
     model = GPT(GPTConfig(**config))
     nanogpt_init(model, config["n_layer"])

@@ -44,6 +44,25 @@ def nanogpt_init(model, n_layer):
             torch.nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
 
 
+def configure_optimizers(model, weight_decay, learning_rate, betas):
+    """nanoGPT's GPT.configure_optimizers: AdamW with weight decay on the 2-D parameters only."""
+    param_dict = {pn: p for pn, p in model.named_parameters() if p.requires_grad}
+    optim_groups = [
+        {"params": [p for p in param_dict.values() if p.dim() >= 2], "weight_decay": weight_decay},
+        {"params": [p for p in param_dict.values() if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    extra = {"fused": False} if "fused" in torch.optim.AdamW.__init__.__code__.co_varnames else {}
+    return torch.optim.AdamW(optim_groups, lr=learning_rate, betas=betas, eps=1e-8, **extra)
+
+
+def random_batch(data, block_size, batch_size):
+    """nanoGPT's get_batch: batch_size random windows, x = data[i : i+T] and y = data[i+1 : i+1+T]."""
+    ix = torch.randint(len(data) - block_size, (batch_size,))
+    x = torch.stack([torch.from_numpy(data[i:i + block_size]) for i in ix])
+    y = torch.stack([torch.from_numpy(data[i + 1:i + 1 + block_size]) for i in ix])
+    return x, y
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
@@ -75,20 +94,11 @@ def main():
     splits = {"train": ids[:n], "val": ids[n:]}
 
     def get_batch(split):
-        data = splits[split]
-        ix = torch.randint(len(data) - block_size, (batch_size,))
-        x = torch.stack([torch.from_numpy(data[i:i + block_size]) for i in ix])
-        y = torch.stack([torch.from_numpy(data[i + 1:i + 1 + block_size]) for i in ix])
-        return x, y
+        return random_batch(splits[split], block_size, batch_size)
 
     model = GPT(GPTConfig(**config))
     nanogpt_init(model, config["n_layer"])
-    param_dict = {pn: p for pn, p in model.named_parameters() if p.requires_grad}
-    optim_groups = [
-        {"params": [p for p in param_dict.values() if p.dim() >= 2], "weight_decay": weight_decay},
-        {"params": [p for p in param_dict.values() if p.dim() < 2], "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(optim_groups, lr=learning_rate, betas=(beta1, beta2), eps=1e-8)
+    optimizer = configure_optimizers(model, weight_decay, learning_rate, (beta1, beta2))
 
     @torch.no_grad()
     def estimate_loss():
