@@ -55,6 +55,7 @@ public sealed partial class Var<T>
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var node = order[i];
+            recorder?.Turn(node); // only while tracing (TraceBackward): the gradients sent next come from this node
             if (node.backward is not null && node.Grad is not null)
             {
                 node.backward(node.Grad);

@@ -19,6 +19,14 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private static long created;
 
+    /// <summary>Set while <see cref="TraceBackward()"/> runs on this thread: hears every gradient sent. Null otherwise.</summary>
+    [ThreadStatic]
+    private static BackwardRecorder<T>? recorder;
+
+    /// <summary>Set while <see cref="BackwardTrace.Run"/> runs a function: numbers every value created, and may nudge one.</summary>
+    [ThreadStatic]
+    private static ForwardProbe<T>? probe;
+
     private readonly Action<Tensor<T>>? backward;
 
     /// <summary>True when <see cref="Grad"/> is this node's own tensor; false while it is borrowed (see <see cref="AccumulateGrad"/>).</summary>
@@ -33,6 +41,10 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
         Op = "leaf";
         Parents = [];
         Id = Interlocked.Increment(ref created);
+        if (probe is not null)
+        {
+            Value = probe.Observe(this, value);
+        }
     }
 
     private Var(Tensor<T> value, string op, Var<T>[] parents, Action<Tensor<T>> backward)
@@ -43,6 +55,10 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
         Parents = parents;
         this.backward = backward;
         Id = Interlocked.Increment(ref created);
+        if (probe is not null)
+        {
+            Value = probe.Observe(this, value);
+        }
     }
 
     /// <summary>The value computed in the forward pass.</summary>
@@ -112,6 +128,7 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
             return;
         }
         CheckGradShape(gradient);
+        recorder?.Send(this, gradient);
         if (Grad is null)
         {
             Grad = gradient;
@@ -146,6 +163,7 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
             return;
         }
         CheckGradShape(fresh);
+        recorder?.Send(this, fresh);
         if (Grad is null || !ownsGrad)
         {
             if (Grad is not null)

@@ -59,6 +59,7 @@ public sealed partial class Var<T>
             {
                 if (x.Grad is not null && x.OwnGrad()!.Narrow(d, s, length) is var block && (block.IsContiguous || block.Strides[^1] == 1))
                 {
+                    recorder?.SendBlock(x, d, s, dy); // only while tracing: this send bypasses AccumulateGrad
                     block.AddInPlace(dy);
                     return;
                 }

@@ -1,0 +1,59 @@
+using System.Globalization;
+using System.Text;
+using Scratch.Tensors;
+
+namespace Scratch.Autograd;
+
+/// <summary>How numbers and tensors read in a <see cref="BackwardTrace"/> report.</summary>
+internal static class TraceText
+{
+    /// <summary>A number to four significant digits (exact integers as themselves, "0" for zero).</summary>
+    public static string Number(double v) =>
+        double.IsNaN(v) ? "NaN" : double.IsPositiveInfinity(v) ? "+Inf" : double.IsNegativeInfinity(v) ? "-Inf"
+        : v.ToString("G4", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A tensor: a single number as itself; up to <paramref name="maxElements"/> elements in full, nested like
+    /// the shape (<c>[[1, 2], [3, 4]]</c>); a larger one as its shape, its norm ‖x‖ = √Σxᵢ², its mean and its
+    /// first few elements.
+    /// </summary>
+    public static string Tensor(Tensor<double> x, int maxElements)
+    {
+        double[] values = x.ToArray();
+        if (x.Rank == 0)
+        {
+            return Number(values[0]);
+        }
+        if (values.Length <= maxElements)
+        {
+            var text = new StringBuilder();
+            int next = 0;
+            Nested(text, x.ShapeArray(), 0, values, ref next);
+            return text.ToString();
+        }
+        double norm = Math.Sqrt(values.Sum(v => v * v));
+        string first = string.Join(", ", values.Take(4).Select(Number));
+        return $"{Shapes.Format(x.Shape)} tensor, ‖·‖ {Number(norm)}, mean {Number(values.Average())}, first {first}, …";
+    }
+
+    private static void Nested(StringBuilder text, int[] shape, int dim, double[] values, ref int next)
+    {
+        text.Append('[');
+        for (int i = 0; i < shape[dim]; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(", ");
+            }
+            if (dim == shape.Length - 1)
+            {
+                text.Append(Number(values[next++]));
+            }
+            else
+            {
+                Nested(text, shape, dim + 1, values, ref next);
+            }
+        }
+        text.Append(']');
+    }
+}
