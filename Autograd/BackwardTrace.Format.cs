@@ -11,7 +11,7 @@ public sealed partial class BackwardTrace
     /// <code>
     /// step 3  h1  tanh [2,4]  value [[0.1, …]]
     ///   ∂L/∂h1 arrives: [[…]]  from step 2 (linear, input 0)
-    ///   sends to input 0, add [2,4] (step 4): [[…]]
+    ///   sends to input 0 (z1, add [2,4], step 4): [[…]]
     ///   numeric check ✓  worst relative error 3e-10 over 8 of 8 elements
     /// </code>
     /// ending with the <see cref="Diagnosis"/> when the trace was checked.
@@ -43,6 +43,10 @@ public sealed partial class BackwardTrace
     /// <summary>The report with default settings (see <see cref="Format"/>).</summary>
     public override string ToString() => Format();
 
+    /// <summary>"h1, tanh [2,4], step 3", or "tanh [2,4], step 3" for a node without a name.</summary>
+    private static string Where(BackwardStep step) =>
+        $"{(step.Name is null ? "" : step.Name + ", ")}{step.Op} {Shapes.Format(step.Shape)}, step {step.Index}";
+
     private void AppendStep(StringBuilder text, BackwardStep step, int maxElements, bool showValues)
     {
         text.Append($"step {step.Index}  {(step.Name is null ? "" : step.Name + "  ")}{step.Op} {Shapes.Format(step.Shape)}");
@@ -72,9 +76,9 @@ public sealed partial class BackwardTrace
 
         foreach (var send in step.Sends)
         {
-            string to = send.ToStep >= 0 ? $"{Steps[send.ToStep].Describe()} (step {send.ToStep})" : "a node outside the trace";
-            string place = send.InputPosition >= 0 ? $"input {send.InputPosition}, " : "NOT one of its inputs: ";
-            text.Append($"  sends to {place}{to}: {TraceText.Tensor(send.Contribution, maxElements)}\n");
+            string to = send.ToStep >= 0 ? Where(Steps[send.ToStep]) : "a node outside the trace";
+            string place = send.InputPosition >= 0 ? $"input {send.InputPosition}" : "a node that is NOT one of its inputs";
+            text.Append($"  sends to {place} ({to}): {TraceText.Tensor(send.Contribution, maxElements)}\n");
         }
         if (step.IsLeaf)
         {
@@ -91,7 +95,7 @@ public sealed partial class BackwardTrace
         }
         else if (IsChecked)
         {
-            text.Append("  numeric check: not possible (an op's result made before f ran cannot be recomputed)\n");
+            text.Append("  numeric check: not possible (made before f ran, and f cannot recompute it or a value computed from it)\n");
         }
     }
 }

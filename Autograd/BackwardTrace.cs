@@ -94,7 +94,7 @@ public sealed partial class BackwardTrace
     /// after it sees the nudge (see <c>ForwardProbe</c>). Nodes are matched across runs by creation order, so
     /// <paramref name="f"/> must build the same graph every time (no fresh randomness; dropout off). Leaves made
     /// before <paramref name="f"/> runs (a model's parameters) are nudged in place and restored; other nodes made
-    /// before it are not checked. Each element's relative error is |a − n| / max(|a|, |n|, tiny).
+    /// before it are not checked, nor are the leaves they were computed from. Each element's relative error is |a − n| / max(|a|, |n|, tiny).
     /// </para>
     /// </summary>
     /// <param name="f">Builds the graph and returns a single number L (a loss).</param>
@@ -122,7 +122,7 @@ public sealed partial class BackwardTrace
         {
             return trace;
         }
-        var numeric = new NumericPass(f, created, output.Value.Item(), h, maxElementsPerNode, tolerance, tiny);
+        var numeric = new NumericPass(f, created, nodes, output.Value.Item(), h, maxElementsPerNode, tolerance, tiny);
         return new BackwardTrace([.. trace.Steps.Select((step, i) => step with { Check = numeric.Check(nodes[i], step) })]);
     }
 }

@@ -10,6 +10,7 @@ internal sealed class NumericPass
 {
     private readonly Func<Var<double>> f;
     private readonly Dictionary<Var<double>, int> ordinal = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<Var<double>> feedsStaleValues = new(ReferenceEqualityComparer.Instance);
     private readonly int valuesCreated;
     private readonly double h;
     private readonly int maxElements;
@@ -18,12 +19,13 @@ internal sealed class NumericPass
 
     /// <param name="f">The function that built the traced graph.</param>
     /// <param name="created">The values f created in the traced run, in creation order.</param>
+    /// <param name="nodes">Every node of the traced graph.</param>
     /// <param name="loss">L from the traced run.</param>
     /// <param name="h">The finite-difference step.</param>
     /// <param name="maxElements">The most elements checked per node.</param>
     /// <param name="tolerance">The largest relative error that passes.</param>
     /// <param name="tiny">The smallest denominator of the relative error.</param>
-    public NumericPass(Func<Var<double>> f, List<Var<double>> created, double loss, double h, int maxElements, double tolerance, double tiny)
+    public NumericPass(Func<Var<double>> f, List<Var<double>> created, IReadOnlyList<Var<double>> nodes, double loss, double h, int maxElements, double tolerance, double tiny)
     {
         this.f = f;
         for (int i = 0; i < created.Count; i++)
@@ -31,6 +33,19 @@ internal sealed class NumericPass
             ordinal[created[i]] = i;
         }
         valuesCreated = created.Count;
+        // An op's result made before f ran is not recomputed when f runs again, so a leaf it depends on cannot be
+        // nudged in place: the nudge would miss every path through that stale value.
+        var stack = new Stack<Var<double>>(nodes.Where(n => !n.IsLeaf && !ordinal.ContainsKey(n)));
+        while (stack.Count > 0)
+        {
+            foreach (var parent in stack.Pop().Parents)
+            {
+                if (feedsStaleValues.Add(parent))
+                {
+                    stack.Push(parent);
+                }
+            }
+        }
         this.h = h;
         this.maxElements = maxElements;
         this.tolerance = tolerance;
@@ -51,13 +66,13 @@ internal sealed class NumericPass
         {
             nudged = (element, delta) => Evaluate(new ForwardProbe<double>(k, element, delta));
         }
-        else if (node.IsLeaf && node.Value.IsContiguous)
+        else if (node.IsLeaf && node.Value.IsContiguous && !feedsStaleValues.Contains(node))
         {
             nudged = (element, delta) => EvaluateWithLeafNudged(node.Value, element, delta);
         }
         else
         {
-            return null; // an op's result made before f ran: f cannot be made to recompute it
+            return null; // made before f ran, and f cannot be made to recompute it (or everything computed from it)
         }
 
         int count = node.Value.Count;

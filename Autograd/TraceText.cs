@@ -1,16 +1,17 @@
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Scratch.Tensors;
 
 namespace Scratch.Autograd;
 
 /// <summary>How numbers and tensors read in a <see cref="BackwardTrace"/> report.</summary>
-internal static class TraceText
+internal static partial class TraceText
 {
-    /// <summary>A number to four significant digits (exact integers as themselves, "0" for zero).</summary>
+    /// <summary>A number to four significant digits, small and large ones as 1.5e-09 → 1.5e-9.</summary>
     public static string Number(double v) =>
         double.IsNaN(v) ? "NaN" : double.IsPositiveInfinity(v) ? "+Inf" : double.IsNegativeInfinity(v) ? "-Inf"
-        : v.ToString("G4", CultureInfo.InvariantCulture);
+        : Exponent().Replace(v.ToString("G4", CultureInfo.InvariantCulture), "e$1$2");
 
     /// <summary>
     /// A tensor: a single number as itself; up to <paramref name="maxElements"/> elements in full, nested like
@@ -35,6 +36,9 @@ internal static class TraceText
         string first = string.Join(", ", values.Take(4).Select(Number));
         return $"{Shapes.Format(x.Shape)} tensor, ‖·‖ {Number(norm)}, mean {Number(values.Average())}, first {first}, …";
     }
+
+    [GeneratedRegex(@"E([+-])0*(\d)")]
+    private static partial Regex Exponent();
 
     private static void Nested(StringBuilder text, int[] shape, int dim, double[] values, ref int next)
     {

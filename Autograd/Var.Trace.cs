@@ -88,6 +88,12 @@ public sealed partial class Var<T>
     private static Tensor<double> ToDouble(Tensor<T> x) =>
         Tensor<double>.FromArray(x.ToArray().Select(double.CreateChecked).ToArray(), x.Shape);
 
+    /// <summary>The recorder of a trace running on this thread (null otherwise); for tests.</summary>
+    internal static BackwardRecorder<T>? ActiveRecorder => recorder;
+
+    /// <summary>The probe of a <see cref="BackwardTrace.Run"/> running on this thread (null otherwise); for tests.</summary>
+    internal static ForwardProbe<T>? ActiveProbe => probe;
+
     /// <summary>Runs <paramref name="f"/> with <paramref name="watching"/> numbering (and perhaps nudging) every value created.</summary>
     internal static TResult WithProbe<TResult>(ForwardProbe<T> watching, Func<TResult> f)
     {
