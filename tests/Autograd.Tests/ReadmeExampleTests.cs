@@ -186,4 +186,32 @@ public sealed class ReadmeExampleTests
         string printed = result.ToString().Replace($"numeric {result.Numeric:G10}", $"numeric {Math.Round(result.Numeric, 6)}", StringComparison.Ordinal);
         Assert.Contains("```text\n" + printed + "\n```", Readme);
     }
+
+    [Fact]
+    public void TheTraceExcerptIsTheOneTraceBackwardPrints()
+    {
+        var example = new Example();
+        string[] blocks = example.L.TraceBackward().Format().Split("\n\n");
+        // blocks[0] is the header; block k + 1 is step k
+        string excerpt = string.Join("\n\n", blocks[5..8]).TrimEnd('\n') + "\n";
+        Assert.StartsWith("step 4  mul []", excerpt);
+        Assert.Contains("```text\n" + excerpt + "```", Readme);
+    }
+
+    [Fact]
+    public void TheDiagnosisIsTheOneAWrongSquarePrints()
+    {
+        var example = new Example();
+        var trace = BackwardTrace.Run(() =>
+        {
+            var h = example.W1 * example.X + example.B1; h.Name = "h";
+            var a = Var<double>.Custom("square", h.Value * h.Value, [h], da => [da * h.Value]); a.Name = "a";
+            var y = example.W2 * a + example.B2; y.Name = "y";
+            var e = y - example.T; e.Name = "e";
+            var L = e * e; L.Name = "L";
+            return L;
+        }, checkNumerically: true);
+        Assert.Contains("Custom(\"square\", h.Value * h.Value, [h], da => [da * h.Value])", Readme);
+        Assert.Contains("```text\n" + trace.Diagnosis + "\n```", Readme);
+    }
 }
