@@ -18,11 +18,12 @@ public static class Ticks
         double step = NiceStep((hi - lo) / target);
         double first = Math.Floor(lo / step + 1e-9) * step, last = Math.Ceiling(hi / step - 1e-9) * step;
         int n = (int)Math.Round((last - first) / step);
+        int decimals = Math.Clamp(-(int)Math.Floor(Math.Log10(step)), 0, 15); // a step of 0.2 has 1 decimal
         var ticks = new double[n + 1];
         for (int i = 0; i <= n; i++)
         {
-            double t = first + i * step;
-            ticks[i] = Math.Abs(t) < step * 1e-9 ? 0 : Math.Round(t / step) * step; // no -0 and no 0.30000000000000004
+            double t = Math.Round(first + i * step, decimals); // 0.6, not 0.6000000000000001
+            ticks[i] = t == 0 ? 0 : t;                         // and 0, not -0
         }
         return ticks;
     }
