@@ -87,17 +87,17 @@ public sealed class Chart(string title, string xLabel, string yLabel)
         }
         layers.Add((svg, f) =>
         {
-            for (int i = 0; i < xs.Count; i++)
+            var visible = Enumerable.Range(0, xs.Count).Where(i => f.Visible(xs[i], ys[i])).ToList();
+            // The boxes a label must not cover: every dot, then each label as it is placed.
+            var taken = visible.Select(i => (f.Px(xs[i]) - radius, f.Py(ys[i]) - radius, f.Px(xs[i]) + radius, f.Py(ys[i]) + radius)).ToList();
+            foreach (int i in visible)
             {
-                if (!f.Visible(xs[i], ys[i]))
-                {
-                    continue;
-                }
                 double px = f.Px(xs[i]), py = f.Py(ys[i]);
                 svg.AppendLine(F($"<circle cx=\"{px:0.##}\" cy=\"{py:0.##}\" r=\"{radius}\" fill=\"{colours?[i] ?? colour}\" stroke=\"white\" stroke-width=\"0.5\"/>"));
                 if (labels is not null)
                 {
-                    svg.AppendLine(F($"<text x=\"{px + radius + 2:0.##}\" y=\"{py - radius:0.##}\" font-size=\"11\">{Escape(labels[i])}</text>"));
+                    var (x, y, anchor) = PlaceLabel(px, py, radius, labels[i], taken);
+                    svg.AppendLine(F($"<text x=\"{x:0.##}\" y=\"{y:0.##}\" text-anchor=\"{anchor}\" font-size=\"11\">{Escape(labels[i])}</text>"));
                 }
             }
         });
@@ -201,7 +201,8 @@ public sealed class Chart(string title, string xLabel, string yLabel)
         var svg = new StringBuilder();
         svg.AppendLine(F($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">"));
         svg.AppendLine(F($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>"));
-        svg.AppendLine(F($"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>"));
+        double titleSize = Math.Min(15, (Width - 16) / (0.56 * Math.Max(1, title.Length))); // a long title shrinks to fit
+        svg.AppendLine(F($"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"{titleSize:0.#}\">{Escape(title)}</text>"));
         Axes(svg, f);
         int clip = Interlocked.Increment(ref clipIds);
         svg.AppendLine(F($"<clipPath id=\"plot{clip}\"><rect x=\"{f.Left}\" y=\"{Top}\" width=\"{f.PlotWidth}\" height=\"{f.PlotHeight}\"/></clipPath>"));
@@ -283,6 +284,33 @@ public sealed class Chart(string title, string xLabel, string yLabel)
             svg.AppendLine(F($"<text x=\"{x + barWidth + 6}\" y=\"{y + 4:0.##}\">{Number(t)}</text>"));
         }
         svg.AppendLine(F($"<text x=\"{x + barWidth / 2}\" y=\"{Top - 8}\" text-anchor=\"middle\" font-size=\"11\">{Escape(bar.Label)}</text>"));
+    }
+
+    /// <summary>
+    /// Where a point's label goes: right of the dot, else left, above or below it, whichever first overlaps
+    /// no label placed before (boxes estimated at 6.6 px a character, 11 px high); right of it if all do.
+    /// </summary>
+    private static (double X, double Y, string Anchor) PlaceLabel(double px, double py, double radius, string label,
+        List<(double X0, double Y0, double X1, double Y1)> taken)
+    {
+        double w = 6.6 * label.Length, h = 11, gap = radius + 2;
+        (double X, double Y, string Anchor, double Left)[] candidates =
+        [
+            (px + gap, py + 4, "start", px + gap), (px - gap, py + 4, "end", px - gap - w),
+            (px, py - gap - 1, "middle", px - w / 2), (px, py + gap + h, "middle", px - w / 2),
+            (px + gap, py - gap, "start", px + gap), (px - gap, py + gap + h - 2, "end", px - gap - w),
+        ];
+        foreach (var (x, y, anchor, left) in candidates)
+        {
+            var box = (left, y - h + 2, left + w, y + 2);
+            if (!taken.Any(t => box.Item1 < t.X1 && t.X0 < box.Item3 && box.Item2 < t.Y1 && t.Y0 < box.Item4))
+            {
+                taken.Add(box);
+                return (x, y, anchor);
+            }
+        }
+        taken.Add((px + gap, py - h + 6, px + gap + w, py + 6));
+        return (px + gap, py + 4, "start");
     }
 
     private string NextColour() => Colours.Series[layers.Count % Colours.Series.Length];
