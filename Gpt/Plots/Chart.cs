@@ -1,0 +1,422 @@
+using System.Text;
+using static Scratch.Gpt.Plots.Svg;
+
+namespace Scratch.Gpt.Plots;
+
+/// <summary>
+/// A small SVG chart written by hand, for lessons and the CLI's pictures: lines, points, a heatmap with
+/// contour lines beneath them, on round-valued axes (linear or log), with a title, axis names and a legend.
+/// Data coordinates map to pixels linearly, on a log axis after taking log₁₀:
+/// <code>
+/// px = left + (x − x₀) / (x₁ − x₀) · plotWidth        py = top + (y₁ − y) / (y₁ − y₀) · plotHeight
+/// </code>
+/// Non-finite values are left out (a line breaks there); whatever falls outside the axes is clipped.
+/// <code>
+/// new Chart("loss", "step", "loss") { LogY = true }.Line("train", steps, losses).Save("loss.svg");
+/// </code>
+/// </summary>
+public sealed class Chart(string title, string xLabel, string yLabel)
+{
+    private const int Left = 72, Right = 24, Top = 40, Bottom = 56, ColourBarSpace = 80;
+    private readonly List<Action<StringBuilder, Frame>> layers = [];
+    private readonly List<(string Name, string Colour, bool IsLine, bool Dashed)> legend = [];
+    private readonly List<(double X, double Y)> extent = [];
+    private (Func<double, string> Scale, double Lo, double Hi, string Label)? colourBar;
+
+    /// <summary>Width of the whole picture in pixels.</summary>
+    public int Width { get; init; } = 640;
+
+    /// <summary>Height of the whole picture in pixels.</summary>
+    public int Height { get; init; } = 420;
+
+    /// <summary>A logarithmic x axis (only positive x are drawn).</summary>
+    public bool LogX { get; init; }
+
+    /// <summary>A logarithmic y axis (only positive y are drawn).</summary>
+    public bool LogY { get; init; }
+
+    /// <summary>The x range to show, instead of the data's (widened to round ticks).</summary>
+    public (double Lo, double Hi)? XRange { get; init; }
+
+    /// <summary>The y range to show, instead of the data's (widened to round ticks).</summary>
+    public (double Lo, double Hi)? YRange { get; init; }
+
+    /// <summary>Which corner of the plot holds the legend.</summary>
+    public Corner Legend { get; init; } = Corner.TopRight;
+
+    /// <summary>A line through the points (xs[i], ys[i]); a non-finite y breaks it.</summary>
+    public Chart Line(string? name, IReadOnlyList<double> xs, IReadOnlyList<double> ys, string? colour = null,
+        double width = 2, bool dashed = false, bool markers = false, double opacity = 1)
+    {
+        CheckLengths("line", xs, ys);
+        colour ??= NextColour();
+        AddExtent(xs, ys);
+        if (name is not null)
+        {
+            legend.Add((name, colour, true, dashed));
+        }
+        layers.Add((svg, f) =>
+        {
+            string dash = dashed ? " stroke-dasharray=\"6 4\"" : "";
+            foreach (var piece in Pieces(f, xs, ys))
+            {
+                string points = string.Join(" ", piece.Select(p => F($"{p.X:0.##},{p.Y:0.##}")));
+                svg.AppendLine(F($"<polyline points=\"{points}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width}\" stroke-opacity=\"{opacity}\" stroke-linejoin=\"round\"{dash}/>"));
+                if (markers)
+                {
+                    foreach (var (x, y) in piece)
+                    {
+                        svg.AppendLine(F($"<circle cx=\"{x:0.##}\" cy=\"{y:0.##}\" r=\"{width + 1}\" fill=\"{colour}\"/>"));
+                    }
+                }
+            }
+        });
+        return this;
+    }
+
+    /// <summary>A dot at each (xs[i], ys[i]), in one colour or one each, with an optional text label beside each.</summary>
+    public Chart Points(string? name, IReadOnlyList<double> xs, IReadOnlyList<double> ys, string? colour = null,
+        double radius = 3, IReadOnlyList<string>? labels = null, IReadOnlyList<string>? colours = null)
+    {
+        CheckLengths("points", xs, ys);
+        colour ??= NextColour();
+        AddExtent(xs, ys);
+        if (name is not null)
+        {
+            legend.Add((name, colour, false, false));
+        }
+        layers.Add((svg, f) =>
+        {
+            var visible = Enumerable.Range(0, xs.Count).Where(i => f.Visible(xs[i], ys[i])).ToList();
+            // The boxes a label must not cover: every dot, then each label as it is placed.
+            var taken = visible.Select(i => (f.Px(xs[i]) - radius, f.Py(ys[i]) - radius, f.Px(xs[i]) + radius, f.Py(ys[i]) + radius)).ToList();
+            foreach (int i in visible)
+            {
+                double px = f.Px(xs[i]), py = f.Py(ys[i]);
+                svg.AppendLine(F($"<circle cx=\"{px:0.##}\" cy=\"{py:0.##}\" r=\"{radius}\" fill=\"{colours?[i] ?? colour}\" stroke=\"white\" stroke-width=\"0.5\"/>"));
+                if (labels is not null)
+                {
+                    var (x, y, anchor) = PlaceLabel(px, py, radius, labels[i], taken);
+                    svg.AppendLine(F($"<text x=\"{x:0.##}\" y=\"{y:0.##}\" text-anchor=\"{anchor}\" font-size=\"11\">{Escape(labels[i])}</text>"));
+                }
+            }
+        });
+        return this;
+    }
+
+    /// <summary>
+    /// A heatmap: values[j, i] is the colour of the cell centred on (xs[i], ys[j]), mapped through
+    /// <paramref name="scale"/> (default viridis) from [lo, hi] (default the values' range) to [0, 1].
+    /// With a <paramref name="colourBarLabel"/>, a colour bar with ticks is drawn on the right.
+    /// </summary>
+    public Chart Heatmap(double[,] values, double[] xs, double[] ys, Func<double, string>? scale = null,
+        double? lo = null, double? hi = null, string? colourBarLabel = null)
+    {
+        scale ??= Colours.Viridis;
+        var finite = values.Cast<double>().Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        double vLo = lo ?? finite.Min(), vHi = hi ?? finite.Max();
+        if (!(vHi > vLo))
+        {
+            vHi = vLo + 1;
+        }
+        double[] xEdges = Edges(xs), yEdges = Edges(ys);
+        AddExtent([xEdges[0], xEdges[^1]], [yEdges[0], yEdges[^1]]);
+        if (colourBarLabel is not null)
+        {
+            colourBar = (scale, vLo, vHi, colourBarLabel);
+        }
+        layers.Add((svg, f) =>
+        {
+            for (int j = 0; j < ys.Length; j++)
+            {
+                for (int i = 0; i < xs.Length; i++)
+                {
+                    double x0 = f.Px(xEdges[i]), x1 = f.Px(xEdges[i + 1]), y0 = f.Py(yEdges[j + 1]), y1 = f.Py(yEdges[j]);
+                    string fill = scale((values[j, i] - vLo) / (vHi - vLo));
+                    svg.AppendLine(F($"<rect x=\"{x0:0.##}\" y=\"{y0:0.##}\" width=\"{x1 - x0 + 0.3:0.##}\" height=\"{y1 - y0 + 0.3:0.##}\" fill=\"{fill}\"/>"));
+                }
+            }
+        });
+        return this;
+    }
+
+    /// <summary>Contour lines f = level for each level (marching squares, see <see cref="Contours"/>).</summary>
+    public Chart Contour(double[,] values, double[] xs, double[] ys, IEnumerable<double> levels, string colour = "#555555", double width = 1)
+    {
+        var segments = levels.SelectMany(level => Contours.Segments(values, xs, ys, level)).ToList();
+        AddExtent([xs[0], xs[^1]], [ys[0], ys[^1]]);
+        layers.Add((svg, f) =>
+        {
+            foreach (var (x0, y0, x1, y1) in segments)
+            {
+                svg.AppendLine(F($"<line x1=\"{f.Px(x0):0.##}\" y1=\"{f.Py(y0):0.##}\" x2=\"{f.Px(x1):0.##}\" y2=\"{f.Py(y1):0.##}\" stroke=\"{colour}\" stroke-width=\"{width}\"/>"));
+            }
+        });
+        return this;
+    }
+
+    /// <summary>A horizontal reference line at y, labelled at its right end.</summary>
+    public Chart HLine(double y, string? label = null, string colour = "#888888")
+    {
+        layers.Add((svg, f) =>
+        {
+            if (!f.VisibleY(y))
+            {
+                return;
+            }
+            double py = f.Py(y);
+            svg.AppendLine(F($"<line x1=\"{f.Left}\" y1=\"{py:0.##}\" x2=\"{f.Left + f.PlotWidth}\" y2=\"{py:0.##}\" stroke=\"{colour}\" stroke-dasharray=\"3 3\"/>"));
+            if (label is not null)
+            {
+                svg.AppendLine(F($"<text x=\"{f.Left + f.PlotWidth - 4}\" y=\"{py - 4:0.##}\" text-anchor=\"end\" font-size=\"11\" fill=\"{colour}\">{Escape(label)}</text>"));
+            }
+        });
+        return this;
+    }
+
+    /// <summary>A text at a data point.</summary>
+    public Chart Text(double x, double y, string text, string colour = "black")
+    {
+        layers.Add((svg, f) =>
+        {
+            if (f.Visible(x, y))
+            {
+                svg.AppendLine(F($"<text x=\"{f.Px(x) + 4:0.##}\" y=\"{f.Py(y) - 4:0.##}\" font-size=\"11\" fill=\"{colour}\">{Escape(text)}</text>"));
+            }
+        });
+        return this;
+    }
+
+    /// <summary>Writes <see cref="ToSvg"/> to a file, creating its folder.</summary>
+    public void Save(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, ToSvg());
+    }
+
+    /// <summary>The chart as a standalone SVG document.</summary>
+    public string ToSvg()
+    {
+        var f = new Frame(this);
+        var svg = new StringBuilder();
+        svg.AppendLine(F($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">"));
+        svg.AppendLine(F($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>"));
+        double titleSize = Math.Min(15, (Width - 16) / (0.56 * Math.Max(1, title.Length))); // a long title shrinks to fit
+        svg.AppendLine(F($"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"{titleSize:0.#}\">{Escape(title)}</text>"));
+        Axes(svg, f);
+        int clip = Interlocked.Increment(ref clipIds);
+        svg.AppendLine(F($"<clipPath id=\"plot{clip}\"><rect x=\"{f.Left}\" y=\"{Top}\" width=\"{f.PlotWidth}\" height=\"{f.PlotHeight}\"/></clipPath>"));
+        svg.AppendLine(F($"<g clip-path=\"url(#plot{clip})\">"));
+        foreach (var layer in layers)
+        {
+            layer(svg, f);
+        }
+        svg.AppendLine("</g>");
+        svg.AppendLine(F($"<rect x=\"{f.Left}\" y=\"{Top}\" width=\"{f.PlotWidth}\" height=\"{f.PlotHeight}\" fill=\"none\" stroke=\"black\"/>"));
+        DrawLegend(svg, f);
+        ColourBar(svg, f);
+        svg.AppendLine("</svg>");
+        return svg.ToString();
+    }
+
+    private static int clipIds;
+
+    private void Axes(StringBuilder svg, Frame f)
+    {
+        int bottom = Top + f.PlotHeight;
+        foreach (double t in f.XTicks)
+        {
+            double px = f.Px(t);
+            svg.AppendLine(F($"<line x1=\"{px:0.##}\" y1=\"{Top}\" x2=\"{px:0.##}\" y2=\"{bottom + 5}\" stroke=\"#e4e4e4\"/>"));
+            svg.AppendLine(F($"<line x1=\"{px:0.##}\" y1=\"{bottom}\" x2=\"{px:0.##}\" y2=\"{bottom + 5}\" stroke=\"black\"/>"));
+            svg.AppendLine(F($"<text x=\"{px:0.##}\" y=\"{bottom + 19}\" text-anchor=\"middle\">{Number(t)}</text>"));
+        }
+        foreach (double t in f.YTicks)
+        {
+            double py = f.Py(t);
+            svg.AppendLine(F($"<line x1=\"{f.Left - 5}\" y1=\"{py:0.##}\" x2=\"{f.Left + f.PlotWidth}\" y2=\"{py:0.##}\" stroke=\"#e4e4e4\"/>"));
+            svg.AppendLine(F($"<line x1=\"{f.Left - 5}\" y1=\"{py:0.##}\" x2=\"{f.Left}\" y2=\"{py:0.##}\" stroke=\"black\"/>"));
+            svg.AppendLine(F($"<text x=\"{f.Left - 8}\" y=\"{py + 4:0.##}\" text-anchor=\"end\">{Number(t)}</text>"));
+        }
+        string xName = LogX ? xLabel + " (log scale)" : xLabel, yName = LogY ? yLabel + " (log scale)" : yLabel;
+        svg.AppendLine(F($"<text x=\"{f.Left + f.PlotWidth / 2}\" y=\"{Height - 14}\" text-anchor=\"middle\">{Escape(xName)}</text>"));
+        svg.AppendLine(F($"<text x=\"16\" y=\"{Top + f.PlotHeight / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {Top + f.PlotHeight / 2})\">{Escape(yName)}</text>"));
+    }
+
+    private void DrawLegend(StringBuilder svg, Frame f)
+    {
+        if (legend.Count == 0)
+        {
+            return;
+        }
+        int rowHeight = 17, boxWidth = 34 + 7 * legend.Max(e => e.Name.Length), boxHeight = legend.Count * rowHeight + 6;
+        int x = Legend is Corner.TopLeft or Corner.BottomLeft ? f.Left + 6 : f.Left + f.PlotWidth - boxWidth - 6;
+        int y = Legend is Corner.TopLeft or Corner.TopRight ? Top + 6 : Top + f.PlotHeight - boxHeight - 6;
+        svg.AppendLine(F($"<rect x=\"{x}\" y=\"{y}\" width=\"{boxWidth}\" height=\"{boxHeight}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>"));
+        for (int i = 0; i < legend.Count; i++)
+        {
+            var (name, colour, isLine, dashed) = legend[i];
+            int cy = y + 12 + i * rowHeight;
+            svg.AppendLine(isLine
+                ? F($"<line x1=\"{x + 6}\" y1=\"{cy}\" x2=\"{x + 26}\" y2=\"{cy}\" stroke=\"{colour}\" stroke-width=\"2\"{(dashed ? " stroke-dasharray=\"6 4\"" : "")}/>")
+                : F($"<circle cx=\"{x + 16}\" cy=\"{cy}\" r=\"4\" fill=\"{colour}\"/>"));
+            svg.AppendLine(F($"<text x=\"{x + 30}\" y=\"{cy + 4}\">{Escape(name)}</text>"));
+        }
+    }
+
+    private void ColourBar(StringBuilder svg, Frame f)
+    {
+        if (colourBar is not { } bar)
+        {
+            return;
+        }
+        int x = f.Left + f.PlotWidth + 16, barWidth = 14, steps = 50;
+        for (int k = 0; k < steps; k++)
+        {
+            double y = Top + (double)f.PlotHeight * (steps - 1 - k) / steps;
+            svg.AppendLine(F($"<rect x=\"{x}\" y=\"{y:0.##}\" width=\"{barWidth}\" height=\"{f.PlotHeight / (double)steps + 0.5:0.##}\" fill=\"{bar.Scale((k + 0.5) / steps)}\"/>"));
+        }
+        svg.AppendLine(F($"<rect x=\"{x}\" y=\"{Top}\" width=\"{barWidth}\" height=\"{f.PlotHeight}\" fill=\"none\" stroke=\"black\"/>"));
+        foreach (double t in Ticks.Linear(bar.Lo, bar.Hi).Where(t => t >= bar.Lo - 1e-12 && t <= bar.Hi + 1e-12))
+        {
+            double y = Top + f.PlotHeight * (bar.Hi - t) / (bar.Hi - bar.Lo);
+            svg.AppendLine(F($"<line x1=\"{x + barWidth}\" y1=\"{y:0.##}\" x2=\"{x + barWidth + 4}\" y2=\"{y:0.##}\" stroke=\"black\"/>"));
+            svg.AppendLine(F($"<text x=\"{x + barWidth + 6}\" y=\"{y + 4:0.##}\">{Number(t)}</text>"));
+        }
+        svg.AppendLine(F($"<text x=\"{x + barWidth / 2}\" y=\"{Top - 8}\" text-anchor=\"middle\" font-size=\"11\">{Escape(bar.Label)}</text>"));
+    }
+
+    /// <summary>
+    /// Where a point's label goes: right of the dot, else left, above or below it, whichever first overlaps
+    /// no label placed before (boxes estimated at 6.6 px a character, 11 px high); right of it if all do.
+    /// </summary>
+    private static (double X, double Y, string Anchor) PlaceLabel(double px, double py, double radius, string label,
+        List<(double X0, double Y0, double X1, double Y1)> taken)
+    {
+        double w = 6.6 * label.Length, h = 11, gap = radius + 2;
+        (double X, double Y, string Anchor, double Left)[] candidates =
+        [
+            (px + gap, py + 4, "start", px + gap), (px - gap, py + 4, "end", px - gap - w),
+            (px, py - gap - 1, "middle", px - w / 2), (px, py + gap + h, "middle", px - w / 2),
+            (px + gap, py - gap, "start", px + gap), (px - gap, py + gap + h - 2, "end", px - gap - w),
+        ];
+        foreach (var (x, y, anchor, left) in candidates)
+        {
+            var box = (left, y - h + 2, left + w, y + 2);
+            if (!taken.Any(t => box.Item1 < t.X1 && t.X0 < box.Item3 && box.Item2 < t.Y1 && t.Y0 < box.Item4))
+            {
+                taken.Add(box);
+                return (x, y, anchor);
+            }
+        }
+        taken.Add((px + gap, py - h + 6, px + gap + w, py + 6));
+        return (px + gap, py + 4, "start");
+    }
+
+    private string NextColour() => Colours.Series[layers.Count % Colours.Series.Length];
+
+    private void AddExtent(IReadOnlyList<double> xs, IReadOnlyList<double> ys)
+    {
+        for (int i = 0; i < xs.Count; i++)
+        {
+            extent.Add((xs[i], ys[i]));
+        }
+    }
+
+    private static void CheckLengths(string what, IReadOnlyList<double> xs, IReadOnlyList<double> ys)
+    {
+        if (xs.Count != ys.Count)
+        {
+            throw new ArgumentException($"chart {what}: {xs.Count} x values and {ys.Count} y values");
+        }
+    }
+
+    /// <summary>Cell edges around centres: half-way between neighbours, and as far again beyond the ends.</summary>
+    private static double[] Edges(double[] centres)
+    {
+        if (centres.Length == 1)
+        {
+            return [centres[0] - 0.5, centres[0] + 0.5];
+        }
+        var edges = new double[centres.Length + 1];
+        for (int i = 1; i < centres.Length; i++)
+        {
+            edges[i] = (centres[i - 1] + centres[i]) / 2;
+        }
+        edges[0] = centres[0] - (edges[1] - centres[0]);
+        edges[^1] = centres[^1] + (centres[^1] - edges[^2]);
+        return edges;
+    }
+
+    /// <summary>The runs of consecutive drawable points of a line, in pixels.</summary>
+    private static List<List<(double X, double Y)>> Pieces(Frame f, IReadOnlyList<double> xs, IReadOnlyList<double> ys)
+    {
+        var pieces = new List<List<(double, double)>>();
+        List<(double, double)>? current = null;
+        for (int i = 0; i < xs.Count; i++)
+        {
+            if (!f.Drawable(xs[i], ys[i]))
+            {
+                current = null;
+                continue;
+            }
+            if (current is null)
+            {
+                current = [];
+                pieces.Add(current);
+            }
+            // Far-off points (a diverging loss) are pulled to just outside the plot, where the clip hides them.
+            current.Add((f.Px(xs[i]), Math.Clamp(f.Py(ys[i]), -10 * f.PlotHeight, 10 * f.PlotHeight)));
+        }
+        return pieces;
+    }
+
+    /// <summary>The axes' ranges and ticks, and the data-to-pixel maps, fixed when the chart is drawn.</summary>
+    private sealed class Frame
+    {
+        public readonly int Left, PlotWidth, PlotHeight;
+        public readonly double[] XTicks, YTicks;
+        private readonly bool logX, logY;
+        private readonly double x0, x1, y0, y1; // axis ends, after log₁₀ on a log axis
+
+        public Frame(Chart c)
+        {
+            (logX, logY) = (c.LogX, c.LogY);
+            Left = Chart.Left;
+            PlotWidth = c.Width - Left - Right - (c.colourBar is null ? 0 : ColourBarSpace);
+            PlotHeight = c.Height - Top - Bottom;
+            (XTicks, x0, x1) = Axis(c.XRange, c.extent.Select(p => p.X), logX);
+            (YTicks, y0, y1) = Axis(c.YRange, c.extent.Select(p => p.Y), logY);
+        }
+
+        public double Px(double x) => Left + (Map(x, logX) - x0) / (x1 - x0) * PlotWidth;
+
+        public double Py(double y) => Top + (y1 - Map(y, logY)) / (y1 - y0) * PlotHeight;
+
+        public bool Drawable(double x, double y) => double.IsFinite(x) && double.IsFinite(y) && (!logX || x > 0) && (!logY || y > 0);
+
+        public bool VisibleY(double y) => double.IsFinite(y) && (!logY || y > 0) && Map(y, logY) >= y0 && Map(y, logY) <= y1;
+
+        public bool Visible(double x, double y) => Drawable(x, y) && VisibleY(y) && Map(x, logX) >= x0 && Map(x, logX) <= x1;
+
+        private static double Map(double v, bool log) => log ? Math.Log10(v) : v;
+
+        /// <summary>
+        /// An axis's ticks and ends: the data's range widened to round ticks, or a range the chart was given,
+        /// kept exactly, with the round ticks inside it.
+        /// </summary>
+        private static (double[] Ticks, double Lo, double Hi) Axis((double Lo, double Hi)? range, IEnumerable<double> data, bool log)
+        {
+            var values = data.Where(v => double.IsFinite(v) && (!log || v > 0)).ToList();
+            double lo = range?.Lo ?? (values.Count == 0 ? (log ? 1 : 0) : values.Min());
+            double hi = range?.Hi ?? (values.Count == 0 ? (log ? 10 : 1) : values.Max());
+            double[] ticks = log ? Plots.Ticks.Log(lo, hi) : Plots.Ticks.Linear(lo, hi);
+            if (range is null)
+            {
+                return (ticks, Map(ticks[0], log), Map(ticks[^1], log));
+            }
+            double eps = 1e-9 * (hi - lo);
+            return (ticks.Where(t => t >= lo - eps && t <= hi + eps).ToArray(), Map(lo, log), Map(hi, log));
+        }
+    }
+}
