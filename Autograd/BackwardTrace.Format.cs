@@ -26,7 +26,7 @@ public sealed partial class BackwardTrace
             return "backward trace: empty";
         }
         var output = Steps[0];
-        text.Append($"backward trace of L = {output.Describe()}: {Steps.Count} nodes, in the order Backward visits them ")
+        text.Append($"backward trace of L = {output.Describe()}: {Steps.Count} nodes, in the order Backward visits them\n")
             .Append("(each node after every node that used it, so its gradient is complete when its turn comes)\n");
         foreach (var step in Steps)
         {
