@@ -15,8 +15,8 @@ internal static partial class TraceText
 
     /// <summary>
     /// A tensor: a single number as itself; up to <paramref name="maxElements"/> elements in full, nested like
-    /// the shape (<c>[[1, 2], [3, 4]]</c>); a larger one as its shape, its norm ‖x‖ = √Σxᵢ², its mean and its
-    /// first few elements.
+    /// the shape (<c>[1, 2]</c>; a matrix of several rows one row per line, <c>[[1, 2],\n [3, 4]]</c>); a larger
+    /// one as its shape, its norm ‖x‖ = √Σxᵢ², its mean and its first few elements.
     /// </summary>
     public static string Tensor(Tensor<double> x, int maxElements)
     {
@@ -24,6 +24,10 @@ internal static partial class TraceText
         if (x.Rank == 0)
         {
             return Number(values[0]);
+        }
+        if (values.Length <= maxElements && x.Rank == 2 && x.Size(0) > 1)
+        {
+            return Matrix(values, x.Size(0), x.Size(1));
         }
         if (values.Length <= maxElements)
         {
@@ -35,6 +39,16 @@ internal static partial class TraceText
         double norm = Math.Sqrt(values.Sum(v => v * v));
         string first = string.Join(", ", values.Take(4).Select(Number));
         return $"{Shapes.Format(x.Shape)} tensor, ‖·‖ {Number(norm)}, mean {Number(values.Average())}, first {first}, …";
+    }
+
+    /// <summary>A matrix one row per line, the numbers right-aligned to a common width: [[1, -2],\n [30, 4]].</summary>
+    private static string Matrix(double[] values, int rows, int columns)
+    {
+        string[] shown = [.. values.Select(Number)];
+        int width = shown.Max(v => v.Length);
+        var lines = Enumerable.Range(0, rows).Select(r =>
+            (r == 0 ? "[[" : " [") + string.Join(", ", shown.Skip(r * columns).Take(columns).Select(v => v.PadLeft(width))) + (r == rows - 1 ? "]]" : "],"));
+        return string.Join("\n", lines);
     }
 
     [GeneratedRegex(@"E([+-])0*(\d)")]

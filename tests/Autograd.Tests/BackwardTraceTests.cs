@@ -291,18 +291,44 @@ public sealed class BackwardTraceTests
     {
         var text = ReadmeExample().TraceBackward().Format();
         Assert.Contains("step 0  L  mul []  value 0.3906", text);
-        Assert.Contains("∂L/∂L arrives: 1  (the seed: ∂L/∂L = 1)", text);
+        Assert.Contains("∂L/∂L arrives (the seed: ∂L/∂L = 1): 1", text);
         Assert.Contains("sends to input 0 (e, sub [], step 1): 0.625", text);
         Assert.Contains("sends to input 1 (e, sub [], step 1): 0.625", text);
-        Assert.Contains("∂L/∂e arrives: 1.25  = the sum of 2 contributions: step 0 (L, input 0) + step 0 (L, input 1)", text);
-        Assert.Contains("∂L/∂w1 arrives: 7.5  from step", text);
+        Assert.Contains("∂L/∂e arrives, the sum of 2 contributions: step 0 (L, input 0) + step 0 (L, input 1): 1.25", text);
+        Assert.Contains("∂L/∂w1 arrives from step 8 (mul): 7.5", text);
         Assert.Contains("(a leaf: no backward function; the gradient stays here)", text);
+    }
+
+    [Fact]
+    public void A_matrix_prints_below_its_line_one_row_per_line()
+    {
+        var w = new Var<double>(Tensor<double>.FromArray([1.0, -2, 3, 4], 2, 2), requiresGrad: true, name: "W");
+        var L = (w * w).Sum(); L.Name = "L";
+        string text = L.TraceBackward().Format();
+        Assert.Contains("step 2  W  leaf [2,2]\n  value:\n      [[ 1, -2],\n       [ 3,  4]]\n", text);
+        Assert.Contains("  ∂L/∂W arrives, the sum of 2 contributions: step 1 (mul, input 0) + step 1 (mul, input 1):\n      [[ 2, -4],\n       [ 6,  8]]\n", text);
+        Assert.Contains("  sends to input 0 (W, leaf [2,2], step 2):\n      [[ 1, -2],\n       [ 3,  4]]\n", text);
+        Assert.Contains("step 0  L  sum []  value 30\n", text);
+    }
+
+    [Fact]
+    public void One_step_prints_as_its_block_of_the_report()
+    {
+        var trace = ReadmeExample().TraceBackward();
+        string block = trace.Format(trace["a"]);
+        Assert.StartsWith("step 5  a  mul []  value 0.5625\n", block);
+        Assert.Contains("\n\n" + block, trace.Format());
+        var other = ReadmeExample().TraceBackward();
+        Assert.Throws<ArgumentException>(() => trace.Format(other["a"] with { Index = 5 }));
     }
 
     [Fact]
     public void Large_tensors_print_as_a_summary_and_small_ones_in_full()
     {
-        Assert.Equal("[[1, 2], [3, 4]]", TraceText.Tensor(Tensor<double>.FromArray([1.0, 2, 3, 4], 2, 2), 8));
+        Assert.Equal("[[ 1, -2],\n [30,  4]]", TraceText.Tensor(Tensor<double>.FromArray([1.0, -2, 30, 4], 2, 2), 8));
+        Assert.Equal("[[1, 2, 3]]", TraceText.Tensor(Tensor<double>.FromArray([1.0, 2, 3], 1, 3), 8));
+        Assert.Equal("[[[1, 2], [3, 4]]]", TraceText.Tensor(Tensor<double>.FromArray([1.0, 2, 3, 4], 1, 2, 2), 8));
+        Assert.Equal("[0.5, -1]", TraceText.Tensor(Tensor<double>.FromArray([0.5, -1.0], 2), 8));
         Assert.Equal("[3,4] tensor, ‖·‖ 22.49, mean 5.5, first 0, 1, 2, 3, …", TraceText.Tensor(Tensor<double>.Arange(12).Reshape(3, 4), 8));
         Assert.Equal([0, 3, 6, 9], NumericPass.Spread(10, 4));
         Assert.Equal([0, 1, 2], NumericPass.Spread(3, 32));
