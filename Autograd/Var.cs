@@ -120,6 +120,7 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// (copy on write), and <see cref="Backward(Tensor{T})"/> gives every leaf its own copy at the end,
     /// because optimisers and gradient clipping update leaves' gradients in place.
     /// </para>
+    /// <para>While <see cref="TraceBackward()"/> runs, every contribution is also reported to its recorder.</para>
     /// </summary>
     internal void AccumulateGrad(Tensor<T> gradient)
     {

@@ -1,3 +1,4 @@
+using FsCheck.Fluent;
 using Scratch.Tensors;
 
 namespace Scratch.Autograd.Tests;
@@ -12,6 +13,26 @@ public sealed class CustomOpTests
     /// <summary>y = x³, ∂L/∂x = ∂L/∂y · 3x²: the example in Custom's doc comment.</summary>
     private static Var<double> Cube(Var<double> x) =>
         Var<double>.Custom("cube", x.Value * x.Value * x.Value, [x], dy => [dy * x.Value * x.Value * 3.0]);
+
+    /// <summary>
+    /// The property every op has (OpCoverageTests): y = a ⊙ b + a³ as a custom op, with the rule
+    /// ∂L/∂a = ∂L/∂y ⊙ (b + 3a²), ∂L/∂b = ∂L/∂y ⊙ a, on random shapes with inputs as transposed, strided or expanded views.
+    /// </summary>
+    [Fact]
+    public void Gradient_Custom()
+    {
+        var gen =
+            from shape in Properties.Shape(0, 3)
+            from layoutA in Properties.AnyLayout
+            from layoutB in Properties.AnyLayout
+            from seed in Properties.Seed
+            select (A: new Input(shape, layoutA), B: new Input(shape, layoutB), Seed: seed);
+        Properties.Check(gen, c => Properties.AssertGradients([c.A, c.B], c.Seed, x =>
+        {
+            var (a, b) = (x[0].Value, x[1].Value);
+            return Var<double>.Custom("ab_plus_a3", a * b + a * a * a, [x[0], x[1]], dy => [dy * (b + 3.0 * a * a), dy * a]);
+        }));
+    }
 
     [Fact]
     public void A_right_rule_passes_the_gradient_check_and_a_wrong_one_fails_it()
