@@ -21,7 +21,9 @@ public sealed partial class BackwardTrace
     ///        [-1.5,    2]]
     ///   numeric check ✓  worst relative error 3e-10 over 4 of 4 elements
     /// </code>
-    /// ending with the <see cref="Diagnosis"/> when the trace was checked.
+    /// ending with the <see cref="Diagnosis"/> when the trace was checked. A failed check is marked ✘ (U+2718), not
+    /// the lessons' ✗ (U+2717): a lesson that shows a wrong rule on purpose prints it, and a ✗ there means a claim
+    /// of the lesson failed.
     /// </summary>
     /// <param name="maxElements">Tensors with at most this many elements print in full; larger ones as shape, norm, mean and first values.</param>
     /// <param name="showValues">Also print each node's forward value.</param>
@@ -42,7 +44,7 @@ public sealed partial class BackwardTrace
         }
         if (IsChecked)
         {
-            text.Append('\n').Append(Passed ? "✓ " : "✗ ").Append(Diagnosis).Append('\n');
+            text.Append('\n').Append(Passed ? "✓ " : "✘ ").Append(Diagnosis).Append('\n');
         }
         return text.ToString();
     }
@@ -133,7 +135,7 @@ public sealed partial class BackwardTrace
             string over = $"over {check.ElementsChecked} of {check.ElementCount} elements";
             text.Append(check.Passed
                 ? $"  numeric check ✓  worst relative error {TraceText.Number(check.RelativeError)} {over}\n"
-                : $"  numeric check ✗ MISMATCH at {Shapes.Format(check.WorstIndex)}: traced {TraceText.Number(check.Traced)}, " +
+                : $"  numeric check ✘ MISMATCH at {Shapes.Format(check.WorstIndex)}: traced {TraceText.Number(check.Traced)}, " +
                   $"central difference {TraceText.Number(check.Numeric)}, relative error {TraceText.Number(check.RelativeError)} > {TraceText.Number(check.Tolerance)} ({over})\n");
         }
         else if (IsChecked)

@@ -178,7 +178,8 @@ public sealed class BackwardTraceTests
         Assert.Equal("h1", suspect.Name);
         Assert.Contains("first mismatch at step", trace.Diagnosis);
         Assert.Contains("the backward rule of mytanh disagrees with its forward computation", trace.Diagnosis);
-        Assert.Contains("numeric check ✗ MISMATCH", trace.Format());
+        Assert.Contains("numeric check ✘ MISMATCH", trace.Format());
+        Assert.DoesNotContain("✗", trace.Format()); // the lessons' mark of a failed claim
     }
 
     [Fact]
