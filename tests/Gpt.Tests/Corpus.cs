@@ -23,6 +23,23 @@ internal static class Corpus
 
     public static string Shakespeare => shakespeare.Value;
 
+    /// <summary>
+    /// ../shared/data/gpt2: OpenAI's encoder.json and vocab.bpe (never copied into the repository). Missing
+    /// files fail the test with a message saying where they were looked for.
+    /// </summary>
+    public static string Gpt2Dir
+    {
+        get
+        {
+            var dir = Path.Combine(Path.GetDirectoryName(ShakespearePath)!, "gpt2");
+            foreach (var file in new[] { "encoder.json", "vocab.bpe" })
+                if (!File.Exists(Path.Combine(dir, file)))
+                    throw new InvalidOperationException(
+                        $"GPT-2's vocabulary is missing: no {Path.Combine(dir, file)} (shared/data/gpt2 beside the clone holds encoder.json and vocab.bpe; see its README)");
+            return dir;
+        }
+    }
+
     /// <summary>Runs a property; FsCheck's failure message carries the seed to replay it with.</summary>
     public static void Check(Property property, int maxTest = 100) =>
         FsCheck.Check.One(Config.QuickThrowOnFailure.WithMaxTest(maxTest), property);
