@@ -205,7 +205,7 @@ public sealed partial class Gpt2Tokenizer
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var token in tokens.EnumerateObject())
         {
-            if (!token.Value.TryGetInt32(out var id))
+            if (token.Value.ValueKind != JsonValueKind.Number || !token.Value.TryGetInt32(out var id))
                 throw Malformed($"{source}: the id of token \"{Show(token.Name)}\" is {token.Value.GetRawText()}, not an integer");
             if (!vocab.TryAdd(token.Name, id))
                 throw Malformed($"{source}: token \"{Show(token.Name)}\" appears twice");

@@ -1,4 +1,5 @@
 using FsCheck;
+using Scratch.Gpt.Tokenizers;
 
 namespace Scratch.Gpt.Tests;
 
@@ -6,9 +7,13 @@ namespace Scratch.Gpt.Tests;
 internal static class Corpus
 {
     private static readonly Lazy<string> shakespeare = new(() => File.ReadAllText(ShakespearePath));
+    private static readonly Lazy<Gpt2Tokenizer> gpt2 = new(() => Gpt2Tokenizer.FromDirectory(Gpt2Dir));
 
-    /// <summary>../shared/data/tinyshakespeare.txt, relative to the folder holding Scratch.sln.</summary>
-    public static string ShakespearePath
+    /// <summary>GPT-2's tokenizer from <see cref="Gpt2Dir"/>, loaded once.</summary>
+    public static Gpt2Tokenizer Gpt2 => gpt2.Value;
+
+    /// <summary>The folder holding Scratch.sln (the clone).</summary>
+    public static string RepoRoot
     {
         get
         {
@@ -17,9 +22,12 @@ internal static class Corpus
                 dir = dir.Parent;
             if (dir is null)
                 throw new InvalidOperationException($"no Scratch.sln above {AppContext.BaseDirectory}");
-            return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data", "tinyshakespeare.txt"));
+            return dir.FullName;
         }
     }
+
+    /// <summary>../shared/data/tinyshakespeare.txt, relative to the folder holding Scratch.sln.</summary>
+    public static string ShakespearePath => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "data", "tinyshakespeare.txt"));
 
     public static string Shakespeare => shakespeare.Value;
 
