@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -76,7 +75,7 @@ public sealed partial class Gpt2Tokenizer
 
         merges = new (int, int)[mergeStrings.Count];
         mergedId = new int[mergeStrings.Count];
-        rankOfPair = new Dictionary<long, int>(mergeStrings.Count);
+        rankOfPair = new Dictionary<long, int>(mergeStrings.Count, PairKeyComparer.Instance);
         var madeBy = new Dictionary<int, int>(mergeStrings.Count);      // token id → rank of the merge that makes it
         for (var k = 0; k < mergeStrings.Count; k++)
         {
@@ -95,7 +94,7 @@ public sealed partial class Gpt2Tokenizer
             rankOfPair.Add(PairKey(leftId, rightId), k);   // a repeated pair would repeat its result, caught above
         }
         AllowSpecial = allowSpecial;
-        cache = new ConcurrentDictionary<string, int[]>(StringComparer.Ordinal);
+        cache = new PieceCache();
 
         int IdOf(string token, int k) => vocab.TryGetValue(token, out var id) ? id
             : throw Malformed($"{whereMerge(k)}: \"{Show(token)}\" is not a token of {vocabSource}");
