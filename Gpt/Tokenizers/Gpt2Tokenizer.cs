@@ -255,8 +255,8 @@ public sealed partial class Gpt2Tokenizer : ITokenizer
 
     /// <summary>
     /// Hashes pair keys well: <c>long.GetHashCode</c> is left XOR right, which gives GPT-2's 50,000 pairs only 16,487
-    /// distinct hash codes (244 of them 0, the pairs of a token with itself), and made encoding 3× slower.
-    /// Multiplying by 2⁶⁴/φ and keeping the high bits spreads them (Fibonacci hashing).
+    /// distinct hash codes (244 of them 0, the pairs of a token with itself), so lookups walk long chains of
+    /// colliding keys. Multiplying by 2⁶⁴/φ and keeping the high bits spreads them (Fibonacci hashing).
     /// </summary>
     private sealed class PairKeyComparer : IEqualityComparer<long>
     {
