@@ -16,7 +16,8 @@ namespace Scratch.Gpt.Tokenizers;
 ///        its UTF-8 bytes, each byte a token          " world" → " ", "w", "o", "r", "l", "d"
 ///        repeat: of the adjacent pairs, take the one whose merge has the lowest rank (the earliest line of
 ///        vocab.bpe); merge all its occurrences, left to right; until no adjacent pair has a merge
-///                                                    → " w" "o" … → " wor" "ld" → " world" = 995
+///          rank  10: " w" "o" "r" "l" "d"     rank  17: " w" "or" "l" "d"     rank 79: " w" "or" "ld"
+///          rank 220: " wor" "ld"              rank 739: " world"              → id 995
 /// Decode(ids): the tokens' bytes, concatenated, read as UTF-8 (a bad byte becomes U+FFFD, errors="replace").
 /// </code>
 /// <para>
@@ -130,7 +131,7 @@ public sealed partial class Gpt2Tokenizer : ITokenizer
         }
     }
 
-    /// <summary>The ids of pieces seen before, safe to share between threads, holding at most <see cref="CacheCapacity"/>.</summary>
+    /// <summary>The ids of pieces seen before, safe to share between threads; it stops growing at <see cref="CacheCapacity"/> pieces.</summary>
     private sealed class PieceCache
     {
         private readonly ConcurrentDictionary<string, int[]> ids = new(StringComparer.Ordinal);
