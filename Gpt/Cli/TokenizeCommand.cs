@@ -37,7 +37,8 @@ internal static class TokenizeCommand
             "Show the tokens of a text: each token's id and its piece of the text, then how many tokens, characters and bytes. "
             + "In a piece, ␣ is a space; \\n, \\r and \\t are a newline, a carriage return and a tab; \\uXXXX is another invisible "
             + "character; \\xNN is one byte of a character that is split across tokens (byte-level BPE may cut an emoji or a "
-            + "Chinese character into pieces of its UTF-8 bytes). GPT-2's own files write the same pieces with stand-ins for "
+            + "Chinese character into pieces of its UTF-8 bytes), and the token that completes such a character shows it after →. "
+            + "GPT-2's own files write the same pieces with stand-ins for "
             + "bytes (bytes_to_unicode): Ġ for a space, Ċ for a newline, so \"␣world\" here is \"Ġworld\" in vocab.json.")
         { vocab, ckpt, idsOnly, file };
         command.SetAction(parse => CliErrors.Guard("tokenize", error, () =>
