@@ -8,9 +8,14 @@ using Scratch.Benchmarks;
 //   dotnet run -c Release --project benchmarks                     the quick check and GFLOP/s table (< 1 minute)
 //   dotnet run -c Release --project benchmarks -- bdn --filter '*' the BenchmarkDotNet suite (in-process)
 //   dotnet run -c Release --project benchmarks -- gpt-step          one GPT training step, timed (see GptStep.cs)
+//   dotnet run -c Release --project benchmarks -- tokenize          GPT-2's tokenizer on tiny Shakespeare, tokens/s (see TokenizerSpeed.cs)
 if (args.Length > 0 && args[0] == "gpt-step")
 {
     return GptStep.Run(args[1..]);
+}
+if (args.Length > 0 && args[0] == "tokenize")
+{
+    return TokenizerSpeed.Run(args[1..]);
 }
 if (args.Length > 0 && args[0] == "bdn")
 {

@@ -40,15 +40,16 @@ internal static class TrainCommand
         var evalIters = Opt("--eval-iters", "batches per split in each evaluation", defaults.EvalIters);
         var logInterval = Opt("--log-interval", "print a line every this many iterations (when not on a terminal)", defaults.LogInterval);
         var seed = Opt("--seed", "random seed for weights, dropout and batches", defaults.Seed);
-        var tokenizer = Opt("--tokenizer", "char or bpe", defaults.Tokenizer);
+        var tokenizer = Opt("--tokenizer", "char (the corpus's characters), bpe (byte-level BPE trained on the corpus) or gpt2 (GPT-2's 50,257 tokens, from --vocab)", defaults.Tokenizer);
         var vocabSize = Opt("--vocab-size", "vocabulary size for --tokenizer bpe", defaults.VocabSize);
+        var vocab = Opt<string?>("--vocab", "for --tokenizer gpt2: the folder with GPT-2's vocab.json + merges.txt (or encoder.json + vocab.bpe)", null);
         var resume = Opt("--resume", "continue from the checkpoint in --out (nanoGPT: init_from=resume)", false);
         var metrics = Opt<string?>("--metrics", "append one JSON line per iteration to this file", null);
 
         var command = new Command("train", "Train a GPT on a text corpus, as nanoGPT's train.py (checkpoints in --out).");
         foreach (Option option in new Option[] { data, outDir, preset, nLayer, nHead, nEmbd, blockSize, batchSize, maxIters, learningRate, minLr,
             warmupIters, lrDecayIters, weightDecay, beta1, beta2, gradClip, dropout, bias, evalInterval, evalIters, logInterval, seed,
-            tokenizer, vocabSize, resume, metrics })
+            tokenizer, vocabSize, vocab, resume, metrics })
         {
             command.Options.Add(option);
         }
@@ -81,6 +82,7 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Tokenizer = parse.GetValue(tokenizer)!,
                 VocabSize = parse.GetValue(vocabSize),
+                Vocab = parse.GetValue(vocab),
                 Resume = parse.GetValue(resume),
                 Metrics = parse.GetValue(metrics),
             }.Validate();

@@ -83,21 +83,7 @@ public sealed partial class BpeTokenizer : ITokenizer
     /// whole character (part of a multi-byte character) as <c>\xNN</c>. Token 104 shows as <c>h</c>,
     /// a merge of "t" and "h" as <c>th</c>, the first byte of "é" as <c>\xC3</c>.
     /// </summary>
-    public string TokenText(int id)
-    {
-        var bytes = TokenBytes(id);
-        var text = new StringBuilder();
-        while (!bytes.IsEmpty)
-        {
-            if (Rune.DecodeFromUtf8(bytes, out var rune, out var consumed) == OperationStatus.Done)
-                text.Append(Characters.Escape(rune));
-            else
-                for (var i = 0; i < consumed; i++)
-                    text.Append($"\\x{bytes[i]:X2}");
-            bytes = bytes[consumed..];
-        }
-        return text.ToString();
-    }
+    public string TokenText(int id) => Characters.EscapeBytes(TokenBytes(id));
 
     /// <summary>
     /// The tokens of <paramref name="text"/>: its UTF-8 bytes, then every merge applied in rank order

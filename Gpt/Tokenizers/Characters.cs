@@ -28,6 +28,41 @@ internal static class Characters
     };
 
     /// <summary>
+    /// Bytes as printable text: each whole UTF-8 character as <see cref="Escape"/> shows it, and each byte that is
+    /// not part of a whole character (a piece of a multi-byte character, or invalid UTF-8) as <c>\xNN</c>.
+    /// </summary>
+    public static string EscapeBytes(ReadOnlySpan<byte> bytes)
+    {
+        var text = new StringBuilder();
+        while (!bytes.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(bytes, out var rune, out var consumed) == OperationStatus.Done)
+                text.Append(Escape(rune));
+            else
+                for (var i = 0; i < consumed; i++)
+                    text.Append($"\\x{bytes[i]:X2}");
+            bytes = bytes[consumed..];
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Throws if <paramref name="text"/> holds an unpaired surrogate, naming it and its position (UTF-16 index).
+    /// Well-formed text is exactly the text that UTF-8 can encode.
+    /// </summary>
+    public static void CheckWellFormed(string text, string who)
+    {
+        for (var i = 0; i < text.Length;)
+        {
+            var next = text.AsSpan(i).IndexOfAnyInRange('\uD800', '\uDFFF');   // the next surrogate, if any
+            if (next < 0)
+                return;
+            RuneAt(text, i + next, who, out var length);                       // throws for a lone surrogate
+            i += next + length;
+        }
+    }
+
+    /// <summary>
     /// The scalar value starting at UTF-16 index <paramref name="index"/> of <paramref name="text"/>, and how
     /// many chars it takes (1 or 2). An unpaired surrogate is an error that names it and its index.
     /// </summary>

@@ -4,9 +4,9 @@ namespace Scratch.Gpt.Tokenizers;
 
 /// <summary>
 /// Turns text into token ids (integers in [0, <see cref="VocabSize"/>)) and back. A model only ever
-/// sees the ids; the tokenizer is the dictionary between them and text. Both kinds in Scratch,
-/// <see cref="CharTokenizer"/> and <see cref="BpeTokenizer"/>, round-trip every text they accept:
-/// <c>Decode(Encode(s)) == s</c>.
+/// sees the ids; the tokenizer is the dictionary between them and text. The three kinds in Scratch,
+/// <see cref="CharTokenizer"/>, <see cref="BpeTokenizer"/> (trained on a corpus) and <see cref="Gpt2Tokenizer"/>
+/// (GPT-2's own vocabulary), round-trip every text they accept: <c>Decode(Encode(s)) == s</c>.
 /// </summary>
 public interface ITokenizer
 {
@@ -26,7 +26,7 @@ public interface ITokenizer
     /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, VocabSize).</exception>
     string Decode(IReadOnlyList<int> ids);
 
-    /// <summary>The tokenizer as JSON, with a <c>"type"</c> field (<c>"char"</c> or <c>"bpe"</c>) that
+    /// <summary>The tokenizer as JSON, with a <c>"type"</c> field (<c>"char"</c>, <c>"bpe"</c> or <c>"gpt2"</c>) that
     /// <see cref="FromJson"/> reads.</summary>
     string ToJson();
 
@@ -69,13 +69,14 @@ public interface ITokenizer
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("type", out var type)
                 || type.ValueKind != JsonValueKind.String)
-                throw new InvalidDataException("tokenizer JSON needs a string field \"type\" (\"char\" or \"bpe\")");
+                throw new InvalidDataException("tokenizer JSON needs a string field \"type\" (\"char\", \"bpe\" or \"gpt2\")");
             return type.GetString() switch
             {
                 CharTokenizer.TypeName => CharTokenizer.FromJsonElement(root),
                 BpeTokenizer.TypeName => BpeTokenizer.FromJsonElement(root),
+                Gpt2Tokenizer.TypeName => Gpt2Tokenizer.FromJsonElement(root),
                 var other => throw new InvalidDataException(
-                    $"unknown tokenizer type \"{other}\" (expected \"{CharTokenizer.TypeName}\" or \"{BpeTokenizer.TypeName}\")"),
+                    $"unknown tokenizer type \"{other}\" (expected \"{CharTokenizer.TypeName}\", \"{BpeTokenizer.TypeName}\" or \"{Gpt2Tokenizer.TypeName}\")"),
             };
         }
     }

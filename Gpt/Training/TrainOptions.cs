@@ -1,4 +1,5 @@
 using Scratch.Gpt.Model;
+using Scratch.Gpt.Tokenizers;
 
 namespace Scratch.Gpt.Training;
 
@@ -78,11 +79,15 @@ public sealed record TrainOptions
     /// <summary>Seeds the initial weights, dropout and the batches.</summary>
     public ulong Seed { get; init; } = 1337;
 
-    /// <summary>"char" or "bpe".</summary>
+    /// <summary>"char" (the corpus's characters), "bpe" (byte-level BPE trained on the corpus) or "gpt2" (GPT-2's
+    /// own vocabulary, read from <see cref="Vocab"/>).</summary>
     public string Tokenizer { get; init; } = "char";
 
     /// <summary>The BPE vocabulary size (256 bytes plus merges).</summary>
     public int VocabSize { get; init; } = 512;
+
+    /// <summary>For "gpt2": the folder with GPT-2's vocab.json + merges.txt (or encoder.json + vocab.bpe).</summary>
+    public string? Vocab { get; init; }
 
     /// <summary>Continue from the checkpoint in <see cref="OutDir"/>.</summary>
     public bool Resume { get; init; }
@@ -118,10 +123,29 @@ public sealed record TrainOptions
                 Positive(flag, v);
             }
         }
-        Require("--tokenizer", Tokenizer, Tokenizer is "char" or "bpe", "must be char or bpe");
+        Require("--tokenizer", Tokenizer, Tokenizer is "char" or "bpe" or "gpt2", "must be char, bpe or gpt2");
+        if (Tokenizer == "gpt2" && Vocab is null)
+        {
+            throw new ArgumentException("--tokenizer gpt2 needs --vocab DIR, the folder with GPT-2's vocab.json + merges.txt (or encoder.json + vocab.bpe)");
+        }
+        if (Tokenizer != "gpt2" && Vocab is not null)
+        {
+            throw new ArgumentException($"--vocab is for --tokenizer gpt2; the {Tokenizer} tokenizer is built from the corpus");
+        }
         Require("--vocab-size", VocabSize, VocabSize >= 256, "must be ≥ 256 (the 256 bytes come first)");
         return this;
     }
+
+    /// <summary>The tokenizer a fresh run uses: built from <paramref name="text"/> (char, bpe) or read from <see cref="Vocab"/> (gpt2).</summary>
+    /// <exception cref="ArgumentException">The text cannot be tokenized (or is too short for the BPE vocabulary).</exception>
+    /// <exception cref="IOException">GPT-2's files are missing (the message names the file).</exception>
+    /// <exception cref="InvalidDataException">GPT-2's files are malformed (the message names the file).</exception>
+    public ITokenizer MakeTokenizer(string text) => Tokenizer switch
+    {
+        "bpe" => BpeTokenizer.Train(text, VocabSize),
+        "gpt2" => Gpt2Tokenizer.FromDirectory(Vocab!),
+        _ => CharTokenizer.FromText(text),
+    };
 
     /// <summary>The model shape: the preset with the flags that were given laid over it, and the tokenizer's vocabulary size.</summary>
     /// <exception cref="ArgumentException">The preset is unknown, or the shape is not a model (n_embd not divisible by n_head, …).</exception>

@@ -62,7 +62,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
         }
         else
         {
-            tokenizer = options.Tokenizer == "bpe" ? BpeTokenizer.Train(text, options.VocabSize) : CharTokenizer.FromText(text);
+            tokenizer = options.MakeTokenizer(text);
             model = new GptModel<float>(options.ModelConfig(tokenizer.VocabSize), modelRng);
         }
         var config = model.Config;
