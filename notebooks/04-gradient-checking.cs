@@ -141,7 +141,7 @@ foreach (var (precision, eps, yLo) in new[] { ("float64", eps64, 1e-12), ("float
         string colour = central ? Colours.Series[0] : Colours.Series[1], kind = central ? "central" : "one-sided";
         chart.Line($"{kind}, measured", hs, errors, colour: colour);
         chart.Line(central ? "h²/6 + ε/2h" : "h/2 + ε/h", hs, [.. hs.Select(h => Bound(h, eps, central))], colour: colour, width: 1.2, dashed: true);
-        chart.Points(null, [best[name].H], [best[name].Error], colour: "black", radius: 4, labels: [$"best h = {Short(best[name].H)}"]);
+        chart.Points(null, [best[name].H], [best[name].Error], colour: "black", radius: 4, labels: [$"h = {Short(best[name].H)}"]);
     }
     panels.Add(chart.ToSvg());
 }
