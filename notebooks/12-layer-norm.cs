@@ -29,7 +29,7 @@
 //
 // Library files to read beside it: Autograd/Ops/Var.LayerNorm.cs (the fused op, the same formula in one pass
 // per row), Autograd/Ops/Var.Reductions.cs (Mean), Autograd/Ops/Var.Elementwise.cs (Pow, Sqrt),
-// Autograd/Ops/Var.Arithmetic.cs (Sub, Div, Mul, Add with their SumTo), Nn/Modules/LayerNorm.cs (the module).
+// Autograd/Ops/Var.Arithmetic.cs (Sub, Div, Mul, Add with their SumTo), Autograd/GradCheck.cs.
 //
 // Run:  dotnet run notebooks/12-layer-norm.cs            (add --quick for the short version the tests run)
 #:project ../Gpt/Scratch.Gpt.csproj
