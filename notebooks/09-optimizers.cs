@@ -76,9 +76,9 @@ foreach (var (name, make, _) in optimizers)
 Say($"At θ = ({G(start[0])}, {G(start[1])}) the gradient is g = ({G(g0[0])}, {G(g0[1])}): {G(Math.Abs(g0[0] / g0[1]))} times steeper in x "
     + $"than in y. The first step of each optimiser with η = {firstLr}:");
 Table(["optimiser", "Δx", "Δy"], firstRows);
-Say("SGD and momentum (whose buffer starts as g) step −η·g: huge in x, small in y. AdaGrad and Adam divide by √(g²) and "
-    + "step η·sign(g) in every coordinate. RMSprop's v starts at 0 and has no bias correction: after one step v = (1 − α)·g², "
-    + "so its first step is η/√(1 − α) = 10·η.");
+Say("SGD and momentum (whose buffer starts as g) step −η·g, as lopsided as the gradient. AdaGrad and Adam divide by √(g²) "
+    + "and step η·sign(g): the same size in every coordinate. RMSprop's v starts at 0 and has no bias correction: after one "
+    + "step v = (1 − α)·g², so its first step is η/√(1 − α) = 10·η.");
 Close(firstSteps["SGD"][0], -firstLr * g0[0], 1e-12, "SGD: Δx = −η·∂f/∂x");
 Close(firstSteps["Adam"][1], -firstLr * Math.Sign(g0[1]), 1e-9, "Adam: Δy = −η·sign(∂f/∂y), whatever the gradient's size");
 Close(firstSteps["AdaGrad"][0], -firstLr * Math.Sign(g0[0]), 1e-9, "AdaGrad: Δx = −η·sign(∂f/∂x)");
