@@ -129,7 +129,7 @@ Say($"Each run starts at w = b = 0 and takes {steps} steps of Nn's Sgd over all 
     + "gradient descent; section 6 draws random mini-batches instead).");
 Table(["η", "verdict", "w after", "b after", "L − L* at start", "L − L* after"],
     rates.Select((lr, k) => (IReadOnlyList<object>)[lr, verdicts[k], finals[k].W, finals[k].B, excess[k][0], excess[k][^1]]));
-Say("(A loss excess below about 1e-12 is rounding error: the loss itself is near 500, and a double carries 16 digits.)");
+Say($"(A loss excess below about 1e-12 is rounding error: the loss itself is about {bestLoss:F0}, and a double carries 16 digits.)");
 Check(excess[0][^1] > 1, $"η = {rates[0]} crawls: after {steps} steps the loss is still {G(excess[0][^1])} above L*");
 Check(excess[1][^1] < 1e-3 && Math.Abs(finals[1].W - bestW) < 0.1, $"η = {rates[1]} converges: L − L* = {G(excess[1][^1])}, w = {G(finals[1].W)} against w* = {G(bestW)}");
 Check(excess[2][^1] > 1e3 * excess[2][0], $"η = {rates[2]} diverges: L − L* grew from {G(excess[2][0])} to {G(excess[2][^1])}");
