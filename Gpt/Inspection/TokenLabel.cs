@@ -10,6 +10,7 @@ internal static class TokenLabel
         string text = tokenizer switch
         {
             BpeTokenizer bpe => bpe.TokenText(id),
+            Gpt2Tokenizer gpt2 => gpt2.TokenText(id), // half a character shows as its bytes (\xNN), not as U+FFFD
             _ => tokenizer.Decode([id]),
         };
         return Visible(text);

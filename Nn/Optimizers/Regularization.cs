@@ -23,9 +23,12 @@ public static class Regularization
     public static double AddL2<T>(IEnumerable<Var<T>> parameters, double lambda) where T : unmanaged, IFloatingPointIeee754<T> =>
         Add(parameters, lambda, "AddL2", static w => w * w, static w => w + w);
 
-    /// <summary>R = λ·Σ|θ|;  ∂R/∂θ = λ·sign(θ) (0 at θ = 0, as PyTorch), added to every parameter's gradient. Returns R.</summary>
+    /// <summary>
+    /// R = λ·Σ|θ|;  ∂R/∂θ = λ·sign(θ) (0 at θ = 0, and NaN at a NaN weight, as PyTorch), added to every parameter's
+    /// gradient. Returns R.
+    /// </summary>
     public static double AddL1<T>(IEnumerable<Var<T>> parameters, double lambda) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Add(parameters, lambda, "AddL1", T.Abs, static w => T.IsZero(w) ? T.Zero : T.CreateChecked(T.Sign(w)));
+        Add(parameters, lambda, "AddL1", T.Abs, static w => T.IsZero(w) || T.IsNaN(w) ? w : T.CreateChecked(T.Sign(w)));
 
     /// <summary>
     /// The proximal step of the L1 penalty λ·Σ|θ| ("soft thresholding"), applied to the weights themselves, right after

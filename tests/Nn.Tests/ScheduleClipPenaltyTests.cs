@@ -80,6 +80,17 @@ public sealed class ScheduleClipPenaltyTests
     }
 
     [Fact]
+    public void L1OfADivergedWeightIsNaNNotAnException()
+    {
+        // A run that diverged has NaN weights; the penalty's gradient there is NaN (torch.sign(nan) is nan), not a crash.
+        var w = new Var<double>(Tensor<double>.FromArray([double.NaN, -2.0, 0.0], 3), requiresGrad: true);
+        Regularization.AddL1([w], 0.5);
+        var grad = w.Grad!.ToArray();
+        Assert.True(double.IsNaN(grad[0]));
+        Assert.Equal([-0.5, 0.0], grad[1..]);
+    }
+
+    [Fact]
     public void PenaltiesRefuseNonParameters()
     {
         var constant = new Var<double>(Tensor<double>.Ones(2));
