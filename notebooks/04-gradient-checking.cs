@@ -21,7 +21,7 @@
 // from Var ops, with L = Σ w ⊙ f(x) for fixed random weights w, and reports the worst element.
 //
 // Library files to read beside it: Autograd/GradCheck.cs and Autograd/GradCheckResult.cs (the check and its
-// report), Autograd/Ops/Var.Arithmetic.cs (Mul and Add, which carry the hand-written rule below),
+// report), Autograd/Ops/Var.Custom.cs (an op with a hand-written backward rule, used below),
 // Autograd/Ops/Var.Activations.cs (Sigmoid).
 //
 // Run:  dotnet run notebooks/04-gradient-checking.cs            (add --quick for the short version the tests run)
@@ -155,17 +155,11 @@ static Tensor<double> Silu(Tensor<double> x) => x * x.Sigmoid();
 static Tensor<double> RightRule(Tensor<double> x) { var s = x.Sigmoid(); return s * (1.0 + x * (1.0 - s)); }
 static Tensor<double> WrongRule(Tensor<double> x) { var s = x.Sigmoid(); return x * s * (1.0 - s); } // forgot σ(x)
 
-// An op whose backward is the rule we wrote. Autograd keeps its own Record internal, so the lesson builds the op
-// from two public ones: y = x ⊙ r + c, where r = rule(x) and c = f(x) − x ⊙ r are constants (no gradient).
-// Its value is x⊙r + f(x) − x⊙r = f(x) (the tangent line of f at x, read at x), and Mul's backward sends
-// ∂L/∂y ⊙ r to x: whatever our rule says, right or wrong. Forward and backward are both recomputed from x at every
-// call, so GradCheck's nudged evaluations see the true f.
-static Var<double> WithRule(Var<double> x, Func<Tensor<double>, Tensor<double>> f, Func<Tensor<double>, Tensor<double>> rule)
-{
-    var r = rule(x.Value);
-    var c = f(x.Value) - x.Value * r;
-    return x * new Var<double>(r) + new Var<double>(c);
-}
+// An op whose backward is the rule we wrote: Var.Custom records a value we computed with the backward rule we give
+// it (PyTorch's torch.autograd.Function). GradCheck nudges x and recomputes f(x) through it, so it compares our rule
+// with the true derivative of f.
+static Var<double> WithRule(Var<double> x, Func<Tensor<double>, Tensor<double>> f, Func<Tensor<double>, Tensor<double>> rule) =>
+    Var<double>.Custom("silu", f(x.Value), [x], dy => [dy * rule(x.Value)]); // ∂L/∂x = ∂L/∂y ⊙ rule(x)
 
 var input = Tensor<double>.Randn(new Rng(4), 2, 3) * 2.0; // (2, 3)
 var right = GradCheck.Run(v => WithRule(v[0], Silu, RightRule), [input]);
