@@ -94,8 +94,8 @@ foreach (int d in widths)
 Table(["d_k", "std(q·k)", "√d_k", "max weight", "entropy", "‖∂softmax‖", "max w. /√d_k", "entropy /√d_k", "‖∂softmax‖ /√d_k"], rows);
 Say($"Columns 4–6: the softmax of the raw scores q·k; columns 7–9: of q·k/√d_k. 'max weight' is the largest of the 8 weights "
     + $"and 'entropy' −Σ p ln p (ln 8 = {G(Math.Log(keys))} when all 8 are equal, 0 when one takes everything), each averaged over "
-    + $"{trials} random queries. ‖∂softmax‖ is the size (Frobenius norm) of the softmax's Jacobian diag(p) − p·pᵀ: the factor by which "
-    + "a gradient reaching the weights is passed on to the scores, and so to W_q and W_k.");
+    + $"{trials} random queries. ‖∂softmax‖ is the size (Frobenius norm) of the softmax's Jacobian diag(p) − p·pᵀ: how much "
+    + "of a gradient reaching the weights is passed on to the scores, and so to W_q and W_k (0 once one weight has taken everything).");
 double worstSpread = widths.Select((d, i) => Math.Abs(spread[i] / Math.Sqrt(d) - 1)).Max();
 // A standard deviation measured from n samples is off by about √((κ − 1)/4n), κ the kurtosis (9 for d_k = 1, → 3 for large d_k): allow 4 of those.
 double spreadTolerance = 4 * Math.Sqrt(8.0 / (4 * pairs));
