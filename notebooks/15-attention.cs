@@ -148,7 +148,7 @@ var out2 = AttentionHead(X2, Wq, Wk, Wv, future);
 double earlierMoved = Enumerable.Range(0, T - 1).SelectMany(t => Enumerable.Range(0, dk).Select(j => Math.Abs(out2[t, j] - causalOut[t, j]))).Max();
 double lastMoved = Enumerable.Range(0, dk).Max(j => Math.Abs(out2[T - 1, j] - causalOut[T - 1, j]));
 Check(earlierMoved == 0 && lastMoved > 0.01, $"changing x4 changes out row 4 (by up to {G(lastMoved)}) and leaves rows 0–3 bit for bit as they were");
-Say("Why −∞ and not a large negative number such as −1e4 (a habit from float16, whose largest number is 65,504)? "
+Say($"Why −∞ and not a large negative number such as −1e4 (a habit from float16, whose largest number is {(double)Half.MaxValue:N0})? "
     + "For these scores −1e4 gives the same weights, because exp(−1e4) underflows to 0:");
 var finiteMask = scores.MaskedFill(future, -1e4).Softmax(1);
 Check(finiteMask.AllClose(causal, 0, 0), "here scores masked with −1e4 give exactly the weights of −∞");

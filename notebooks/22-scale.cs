@@ -107,7 +107,7 @@ foreach (var config in new[] { baby, gpt2Shaped })
 }
 Say($"GPT-3 has {tables[2].Total / (double)tables[1].Total:N0}× GPT-2 small's parameters and {tables[2].Total / (double)tables[0].Total:N0}× the baby's. "
     + $"In the baby the embeddings are {(double)(tables[0].Rows[0].Count + tables[0].Rows[1].Count) / tables[0].Total:P1} of the model, in GPT-2 small "
-    + $"{(double)(tables[1].Rows[0].Count + tables[1].Rows[1].Count) / tables[1].Total:P1} (its 50,257-token vocabulary), in GPT-3 "
+    + $"{(double)(tables[1].Rows[0].Count + tables[1].Rows[1].Count) / tables[1].Total:P1} (its {gpt2.VocabSize:N0}-token vocabulary), in GPT-3 "
     + $"{(double)(tables[2].Rows[0].Count + tables[2].Rows[1].Count) / tables[2].Total:P1}: the blocks grow like L·C², the embeddings like C.");
 
 // ---------------------------------------------------------------------------------------------------------
