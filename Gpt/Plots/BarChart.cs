@@ -6,6 +6,8 @@ namespace Scratch.Gpt.Plots;
 /// <summary>
 /// A bar chart written by hand: one bar per category for each group of values (groups side by side within a
 /// category, each group a colour in the legend), a y axis from 0 with round ticks, the value above each bar.
+/// With <see cref="LogY"/> the y axis is logarithmic, for values that span several powers of ten: its ticks are
+/// whole decades and each bar rises from the lowest one to its value (a value ≤ 0 gets no bar).
 /// <code>
 /// new BarChart("file size", "MB").Group("size", [3.2, 1.6, 0.8]).Categories(["f32", "f16", "int8"]).Save("sizes.svg");
 /// </code>
@@ -21,6 +23,9 @@ public sealed class BarChart(string title, string yLabel)
 
     /// <summary>Height of the whole picture in pixels.</summary>
     public int Height { get; init; } = 400;
+
+    /// <summary>A logarithmic y axis (only positive values are drawn).</summary>
+    public bool LogY { get; init; }
 
     /// <summary>How the value above each bar is written (default: up to 4 significant digits).</summary>
     public Func<double, string> ValueFormat { get; init; } = v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
@@ -57,11 +62,19 @@ public sealed class BarChart(string title, string yLabel)
                 throw new ArgumentException($"bar chart: group \"{name}\" has {values.Length} values for {categories.Length} categories");
             }
         }
-        double max = groups.SelectMany(g => g.Values).Where(double.IsFinite).DefaultIfEmpty(1).Max();
-        double[] ticks = Ticks.Linear(0, Math.Max(max, 1e-12));
-        double top = ticks[^1];
+        var finite = groups.SelectMany(g => g.Values).Where(v => double.IsFinite(v) && (!LogY || v > 0)).ToList();
+        double max = finite.DefaultIfEmpty(1).Max();
+        double[] ticks = LogY ? Ticks.Log(finite.DefaultIfEmpty(1).Min(), max) : Ticks.Linear(0, Math.Max(max, 1e-12));
+        if (LogY)
+        {
+            ticks = ticks.Where(t => Math.Abs(Math.Log10(t) - Math.Round(Math.Log10(t))) < 1e-9).ToArray(); // decades only: bars need no 2s and 5s
+        }
+        double bottomValue = ticks[0], top = ticks[^1];
         int plotWidth = Width - Left - Right, plotHeight = Height - Top - Bottom, bottom = Top + plotHeight;
-        double Py(double v) => Top + (top - v) / top * plotHeight;
+        // py = top + (y₁ − y)/(y₁ − y₀)·plotHeight, after log₁₀ on a log axis
+        double Py(double v) => LogY
+            ? Top + (Math.Log10(top) - Math.Log10(v)) / (Math.Log10(top) - Math.Log10(bottomValue)) * plotHeight
+            : Top + (top - v) / top * plotHeight;
 
         var svg = new StringBuilder();
         svg.AppendLine(F($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">"));
@@ -72,7 +85,8 @@ public sealed class BarChart(string title, string yLabel)
             svg.AppendLine(F($"<line x1=\"{Left - 5}\" y1=\"{Py(t):0.##}\" x2=\"{Left + plotWidth}\" y2=\"{Py(t):0.##}\" stroke=\"#e4e4e4\"/>"));
             svg.AppendLine(F($"<text x=\"{Left - 8}\" y=\"{Py(t) + 4:0.##}\" text-anchor=\"end\">{Number(t)}</text>"));
         }
-        svg.AppendLine(F($"<text x=\"16\" y=\"{Top + plotHeight / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {Top + plotHeight / 2})\">{Escape(yLabel)}</text>"));
+        string yName = LogY ? yLabel + " (log scale)" : yLabel;
+        svg.AppendLine(F($"<text x=\"16\" y=\"{Top + plotHeight / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {Top + plotHeight / 2})\">{Escape(yName)}</text>"));
         // Each category gets an equal slot; its bars fill 80% of the slot, side by side.
         double slot = plotWidth / (double)Math.Max(1, categories.Length), barWidth = slot * 0.8 / Math.Max(1, groups.Count);
         for (int c = 0; c < categories.Length; c++)
@@ -81,7 +95,7 @@ public sealed class BarChart(string title, string yLabel)
             for (int g = 0; g < groups.Count; g++)
             {
                 double v = groups[g].Values[c], x = slotLeft + slot * 0.1 + g * barWidth;
-                if (!double.IsFinite(v))
+                if (!double.IsFinite(v) || (LogY && v <= 0))
                 {
                     continue;
                 }
@@ -91,11 +105,12 @@ public sealed class BarChart(string title, string yLabel)
             svg.AppendLine(F($"<text x=\"{slotLeft + slot / 2:0.##}\" y=\"{bottom + 18}\" text-anchor=\"middle\">{Escape(categories[c])}</text>"));
         }
         svg.AppendLine(F($"<line x1=\"{Left}\" y1=\"{bottom}\" x2=\"{Left + plotWidth}\" y2=\"{bottom}\" stroke=\"black\"/>"));
+        double legendX = Left; // each legend entry is as wide as its name (about 7 px a character), then a gap
         for (int g = 0; g < groups.Count && groups.Count > 1; g++)
         {
-            double x = Left + g * 150;
-            svg.AppendLine(F($"<rect x=\"{x:0.##}\" y=\"{Height - 26}\" width=\"12\" height=\"12\" fill=\"{Colours.Series[g % Colours.Series.Length]}\"/>"));
-            svg.AppendLine(F($"<text x=\"{x + 16:0.##}\" y=\"{Height - 16}\">{Escape(groups[g].Name)}</text>"));
+            svg.AppendLine(F($"<rect x=\"{legendX:0.##}\" y=\"{Height - 26}\" width=\"12\" height=\"12\" fill=\"{Colours.Series[g % Colours.Series.Length]}\"/>"));
+            svg.AppendLine(F($"<text x=\"{legendX + 16:0.##}\" y=\"{Height - 16}\">{Escape(groups[g].Name)}</text>"));
+            legendX += 16 + 7 * groups[g].Name.Length + 24;
         }
         svg.AppendLine("</svg>");
         return svg.ToString();

@@ -158,5 +158,8 @@ public static class Lesson
         _ => Convert.ToString(o, CultureInfo.InvariantCulture) ?? "",
     };
 
-    private static bool IsNumber(string s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || s is "—" or "NaN" or "∞" or "-∞";
+    // A number, also with thousands separators or a percent sign ("1,234,567", "8.30 %"): right-aligned in tables.
+    private static bool IsNumber(string s) =>
+        double.TryParse(s.EndsWith('%') ? s[..^1].TrimEnd() : s, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out _)
+        || s is "—" or "NaN" or "∞" or "-∞";
 }

@@ -112,6 +112,32 @@ public sealed class PlotTests
     }
 
     [Fact]
+    public void A_log_bar_chart_has_decade_ticks_and_bars_whose_heights_follow_log10()
+    {
+        var bars = new BarChart("memory", "bytes") { LogY = true }.Categories(["a", "b", "c"]).Group("size", [3e2, 3e5, 0]);
+        var root = XElement.Parse(bars.ToSvg());
+        var labels = root.Elements(Svg + "text").Select(t => t.Value).ToList();
+        Assert.Contains("100", labels);
+        Assert.Contains("1e+6", labels);
+        Assert.DoesNotContain("200", labels); // decades only
+        Assert.Contains("bytes (log scale)", labels);
+        var heights = root.Elements(Svg + "rect").Skip(1).Select(r => double.Parse(r.Attribute("height")!.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, heights.Count); // the value 0 has no bar on a log axis
+        // From 1e2 to 1e6 is four decades; 3e2 rises log10(3) decades, 3e5 rises 3 + log10(3): heights in that ratio.
+        Assert.Equal((3 + Math.Log10(3)) / Math.Log10(3), heights[1] / heights[0], 2);
+    }
+
+    [Fact]
+    public void Bar_chart_legend_entries_do_not_overlap_however_long_their_names()
+    {
+        var bars = new BarChart("t", "y").Categories(["a"]).Group("a rather long name for the first group", [1]).Group("second", [2]);
+        var root = XElement.Parse(bars.ToSvg());
+        var swatches = root.Elements(Svg + "rect").Where(r => r.Attribute("width")!.Value == "12").Select(r => double.Parse(r.Attribute("x")!.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, swatches.Count);
+        Assert.True(swatches[1] - swatches[0] > 16 + 6 * "a rather long name for the first group".Length, $"swatches at {swatches[0]} and {swatches[1]}");
+    }
+
+    [Fact]
     public void A_figure_places_its_panels_side_by_side()
     {
         string a = new Chart("a", "x", "y") { Width = 300, Height = 200 }.ToSvg();
