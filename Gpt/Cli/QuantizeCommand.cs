@@ -39,7 +39,7 @@ public static class QuantizeCommand
             foreach (var w in quantized)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {w.Name,-36} [{string.Join(", ", w.Shape)}]  max |w − ŵ| {w.MaxError:E2}, rms {w.RmsError:E2}"));
+                    $"  {w.Name,-36} {"[" + string.Join(", ", w.Shape) + "]",-11} max |w − ŵ| {w.MaxError:0.00e+0}, rms {w.RmsError:0.00e+0}"));
             }
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"model.safetensors: {report.SourceBytes:N0} bytes → {report.Bytes:N0} bytes ({(double)report.SourceBytes / report.Bytes:F2}× smaller)"));
