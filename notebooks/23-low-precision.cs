@@ -234,7 +234,7 @@ Check(last.PerTensor > last.Float32 + 0.1, $"int8 per tensor does: at f = {last.
 Say("With one scale per tensor the outlier row sets the step for all of c_attn's rows: the other weights fall on fewer and fewer "
     + "levels, and the key rows, f× smaller, round to 0. Per row, each row keeps its own step: multiplying a row by f multiplies its "
     + "s by f and leaves its q as they were.");
-var outlierChart = new Chart("an outlier row in every c_attn (the float32 model is unchanged)", "f, the outlier row's factor", "val loss") { LogX = true, Legend = Corner.TopLeft };
+var outlierChart = new Chart("an outlier row in every c_attn (the float32 model is unchanged)", "f, the outlier row's factor", $"val loss (first {probeTokens:N0} val tokens)") { LogX = true, Legend = Corner.TopLeft };
 outlierChart.Line("float32", factors, [.. outlierRows.Select(r => r.Float32)], colour: "black", width: 2);
 outlierChart.Line("int8 per tensor", factors, [.. outlierRows.Select(r => r.PerTensor)], colour: Colours.Series[3]);
 outlierChart.Line("int8 per row", factors, [.. outlierRows.Select(r => r.PerRow)], colour: Colours.Series[0], dashed: true);
