@@ -28,6 +28,7 @@ public static class ScratchCli
         root.Subcommands.Add(EmbeddingsCommand.Create(output, error));
         root.Subcommands.Add(NGramCommand.Create(output, error));
         root.Subcommands.Add(TokenizeCommand.Create(Console.OpenStandardInput, output, error));
+        root.Subcommands.Add(QuantizeCommand.Create(output, error));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Scratch.Gpt.Sampling;
 using Scratch.Tensors;
 
@@ -19,14 +20,16 @@ namespace Scratch.Gpt.Inspection;
 /// </summary>
 public sealed class NGramModel
 {
-    private readonly Dictionary<long, long> contextCounts = []; // key(c) → count(c)
-    private readonly Dictionary<long, long> pairCounts = []; // key(c)·V + w → count(c, w)
+    private readonly Dictionary<long, long> contextCounts; // key(c) → count(c)
+    private readonly Dictionary<long, long> pairCounts; // key(c)·V + w → count(c, w)
 
-    private NGramModel(int n, int vocabSize, double k)
+    private NGramModel(int n, int vocabSize, double k, Dictionary<long, long>? contextCounts = null, Dictionary<long, long>? pairCounts = null)
     {
         N = n;
         VocabSize = vocabSize;
         Smoothing = k;
+        this.contextCounts = contextCounts ?? [];
+        this.pairCounts = pairCounts ?? [];
     }
 
     /// <summary>The order n: a context is the n − 1 previous tokens.</summary>
@@ -62,11 +65,29 @@ public sealed class NGramModel
         {
             long c = model.Key(tokens.Slice(i - n + 1, n - 1));
             int w = model.CheckId(tokens[i]);
-            model.contextCounts[c] = model.contextCounts.GetValueOrDefault(c) + 1;
-            model.pairCounts[c * vocabSize + w] = model.pairCounts.GetValueOrDefault(c * vocabSize + w) + 1;
+            // count(c) += 1 and count(c, w) += 1, each with one hash lookup
+            CollectionsMarshal.GetValueRefOrAddDefault(model.contextCounts, c, out _)++;
+            CollectionsMarshal.GetValueRefOrAddDefault(model.pairCounts, c * vocabSize + w, out _)++;
         }
         return model;
     }
+
+    /// <summary>The same counts with another smoothing k (nothing is counted again).</summary>
+    /// <exception cref="ArgumentException">k ≤ 0.</exception>
+    public NGramModel WithSmoothing(double k)
+    {
+        if (!(k > 0) || double.IsInfinity(k))
+        {
+            throw new ArgumentException($"--smoothing must be a finite number > 0, got {k}");
+        }
+        return new NGramModel(N, VocabSize, k, contextCounts, pairCounts);
+    }
+
+    /// <summary>count(c), how often the last n − 1 tokens c of <paramref name="context"/> were followed by anything in training (0: never seen).</summary>
+    public long ContextCount(ReadOnlySpan<int> context) => contextCounts.GetValueOrDefault(Key(LastContext(context)));
+
+    /// <summary>count(c, w), how often the last n − 1 tokens c of <paramref name="context"/> were followed by <paramref name="w"/> in training.</summary>
+    public long PairCount(ReadOnlySpan<int> context, int w) => pairCounts.GetValueOrDefault(Key(LastContext(context)) * VocabSize + CheckId(w));
 
     /// <summary>P(w | c) for the last n − 1 tokens c of <paramref name="context"/>.</summary>
     public double Probability(ReadOnlySpan<int> context, int w)
@@ -119,7 +140,7 @@ public sealed class NGramModel
     {
         for (int i = 0; i < count; i++)
         {
-            int w = Sampler.Draw(Distribution(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(context)), rng);
+            int w = Sampler.Draw(Distribution(CollectionsMarshal.AsSpan(context)), rng);
             context.Add(w);
             yield return w;
         }

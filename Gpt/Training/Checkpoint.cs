@@ -1,7 +1,9 @@
+using Scratch.Gpt.Checkpoints;
 using Scratch.Gpt.Model;
 using Scratch.Gpt.Tokenizers;
 using Scratch.Nn.Checkpoints;
 using Scratch.Nn.Optimizers;
+using Scratch.Nn.Quantization;
 using Scratch.Tensors;
 
 namespace Scratch.Gpt.Training;
@@ -10,7 +12,7 @@ namespace Scratch.Gpt.Training;
 /// A checkpoint directory, the files nanoGPT's <c>ckpt.pt</c> holds, one per idea and each in an open format:
 /// <code>
 /// model.safetensors      the weights under nanoGPT's names (lm_head.weight is wte's, so not stored)
-/// config.json            block_size, vocab_size, n_layer, n_head, n_embd, dropout, bias
+/// config.json            block_size, vocab_size, n_layer, n_head, n_embd, dropout, bias (and quantization, in a copy scratch quantize wrote)
 /// tokenizer.json         the text ↔ id dictionary
 /// optimizer.safetensors  AdamW's step counts and moments (state.i.step, state.i.exp_avg, state.i.exp_avg_sq)
 /// train_state.json       iteration, random generator states, best val loss, the evaluations
@@ -53,7 +55,8 @@ public static class Checkpoint
 
     /// <summary>
     /// The model and tokenizer saved in <paramref name="dir"/>. The model is built from config.json (its random
-    /// initial weights drawn from <paramref name="rng"/>) and then overwritten with model.safetensors.
+    /// initial weights drawn from <paramref name="rng"/>) and then overwritten with model.safetensors; when
+    /// config.json names a quantization scheme (<see cref="QuantizedCheckpoint"/>), the weights are dequantized.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">There is no such directory.</exception>
     /// <exception cref="FileNotFoundException">A file is missing (the message names it).</exception>
@@ -70,14 +73,23 @@ public static class Checkpoint
         {
             throw new InvalidDataException($"checkpoint {dir}: the tokenizer has {tokenizer.VocabSize} tokens but config.json's vocab_size is {config.VocabSize}");
         }
+        var scheme = Read(dir, ConfigFile, path => QuantizedCheckpoint.SchemeOf(File.ReadAllText(path)));
         var model = new GptModel<float>(config, rng);
         Read(dir, ModelFile, path =>
         {
-            model.LoadStateDict(Safetensors.Load<float>(path).Tensors);
+            // A quantized checkpoint (scratch quantize) is dequantized here: the model computes with float32 ŵ.
+            var (weights, stored) = QuantizedSafetensors.Load(path);
+            if (stored != scheme)
+            {
+                throw new InvalidDataException($"config.json says the weights are {SchemeName(scheme)} but the file holds {SchemeName(stored)}");
+            }
+            model.LoadStateDict(weights);
             return model;
         });
         return (model, tokenizer);
     }
+
+    private static string SchemeName(QuantScheme? scheme) => scheme is QuantScheme s ? $"quantized as {s.Name()}" : "float32 (not quantized)";
 
     /// <summary>Restores <paramref name="optimizer"/> from the checkpoint's optimizer.safetensors.</summary>
     public static void LoadOptimizer(string dir, Optimizer<float> optimizer) =>

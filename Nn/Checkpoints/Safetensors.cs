@@ -33,7 +33,11 @@ public static class Safetensors
     /// mid-write never leaves a half-written checkpoint where a good one was.
     /// </summary>
     public static void Save<T>(string path, StateDict<T> tensors, IReadOnlyDictionary<string, string>? metadata = null)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        SaveRaw(path, ToRaw(tensors), metadata);
+
+    /// <summary>Writes tensors given as stored (any dtype the format knows) to <paramref name="path"/>, atomically as <see cref="Save{T}"/>.</summary>
+    public static void SaveRaw(string path, IReadOnlyList<SafetensorsTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         string full = Path.GetFullPath(path);
         string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
@@ -41,7 +45,7 @@ public static class Safetensors
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                Write(stream, tensors, metadata);
+                WriteRaw(stream, tensors, metadata);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temporary, full, overwrite: true);
@@ -63,12 +67,14 @@ public static class Safetensors
 
     /// <summary>Writes the header, then each tensor's elements, to <paramref name="stream"/>.</summary>
     public static void Write<T>(Stream stream, StateDict<T> tensors, IReadOnlyDictionary<string, string>? metadata = null)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        string dtype = typeof(T) == typeof(float) ? "F32" : typeof(T) == typeof(double) ? "F64"
-            : throw new NotSupportedException($"safetensors: writing {typeof(T).Name} is not supported (float and double are)");
-        int elementSize = Marshal.SizeOf<T>();
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        WriteRaw(stream, ToRaw(tensors), metadata);
 
+    /// <summary>Writes the header, then each tensor's bytes as given, to <paramref name="stream"/>.</summary>
+    /// <exception cref="ArgumentException">A name is "__metadata__" or repeated, a dtype is unknown, or a tensor's bytes do not fit its shape.</exception>
+    public static void WriteRaw(Stream stream, IReadOnlyList<SafetensorsTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
         using var json = new MemoryStream();
         using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
@@ -83,27 +89,40 @@ public static class Safetensors
                 writer.WriteEndObject();
             }
             long offset = 0;
-            foreach (var (name, tensor) in tensors.Entries)
+            var names = new HashSet<string>();
+            foreach (var (name, dtype, shape, data) in tensors)
             {
                 if (name == "__metadata__")
                 {
                     throw new ArgumentException("safetensors: '__metadata__' is reserved and cannot name a tensor");
                 }
-                long bytes = (long)tensor.Count * elementSize;
+                if (!names.Add(name))
+                {
+                    throw new ArgumentException($"safetensors: the name '{name}' is given twice");
+                }
+                if (!SafetensorsHeader.ElementSize.TryGetValue(dtype, out int elementSize))
+                {
+                    throw new ArgumentException($"safetensors: tensor '{name}': Scratch does not write dtype '{dtype}'");
+                }
+                long count = shape.Aggregate(1L, (product, size) => product * size);
+                if (data.LongLength != count * elementSize)
+                {
+                    throw new ArgumentException($"safetensors: tensor '{name}': shape [{string.Join(", ", shape)}] of {dtype} needs {count * elementSize} bytes, got {data.LongLength}");
+                }
                 writer.WriteStartObject(name);
                 writer.WriteString("dtype", dtype);
                 writer.WriteStartArray("shape");
-                foreach (int size in tensor.Shape)
+                foreach (int size in shape)
                 {
                     writer.WriteNumberValue(size);
                 }
                 writer.WriteEndArray();
                 writer.WriteStartArray("data_offsets");
                 writer.WriteNumberValue(offset);
-                writer.WriteNumberValue(offset + bytes);
+                writer.WriteNumberValue(offset + data.LongLength);
                 writer.WriteEndArray();
                 writer.WriteEndObject();
-                offset += bytes;
+                offset += data.LongLength;
             }
             writer.WriteEndObject();
         }
@@ -117,14 +136,9 @@ public static class Safetensors
         {
             stream.WriteByte((byte)' ');
         }
-        foreach (var (_, tensor) in tensors.Entries)
+        foreach (var tensor in tensors)
         {
-            T[] values = tensor.ToArray();
-            if (!BitConverter.IsLittleEndian)
-            {
-                throw new PlatformNotSupportedException("safetensors: writing needs a little-endian machine");
-            }
-            stream.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+            stream.Write(tensor.Data);
         }
     }
 
@@ -136,6 +150,13 @@ public static class Safetensors
         return Read<T>(stream, path);
     }
 
+    /// <summary>Reads every tensor of the file at <paramref name="path"/> as stored (dtype, shape, bytes), with the metadata.</summary>
+    public static (IReadOnlyList<SafetensorsTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) LoadRaw(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return ReadRaw(stream, path);
+    }
+
     /// <summary>Reads a safetensors file held in memory; <paramref name="source"/> names it in errors.</summary>
     public static (StateDict<T> Tensors, IReadOnlyDictionary<string, string> Metadata) Deserialize<T>(byte[] bytes, string source = "<bytes>")
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -144,9 +165,25 @@ public static class Safetensors
         return Read<T>(stream, source);
     }
 
-    /// <summary>Reads a safetensors file from a seekable stream; <paramref name="source"/> names it in errors.</summary>
+    /// <summary>
+    /// Reads a safetensors file from a seekable stream as <typeparamref name="T"/>; <paramref name="source"/> names
+    /// it in errors. F64, F32, F16 and BF16 are widened or narrowed to <typeparamref name="T"/>; the integer dtypes
+    /// of a quantized file (I8, U8) are refused, since they mean nothing without their scales.
+    /// </summary>
     public static (StateDict<T> Tensors, IReadOnlyDictionary<string, string> Metadata) Read<T>(Stream stream, string source = "<stream>")
         where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (tensors, metadata) = ReadRaw(stream, source);
+        var result = new StateDict<T>();
+        foreach (var tensor in tensors)
+        {
+            result.Add(tensor.Name, Decode<T>(tensor, source));
+        }
+        return (result, metadata);
+    }
+
+    /// <summary>Reads a safetensors file from a seekable stream, every tensor as stored, in data order.</summary>
+    public static (IReadOnlyList<SafetensorsTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) ReadRaw(Stream stream, string source = "<stream>")
     {
         if (!stream.CanSeek)
         {
@@ -174,24 +211,53 @@ public static class Safetensors
         long dataStart = start + 8 + (long)headerLength;
         var (entries, metadata) = SafetensorsHeader.Parse(source, header, fileLength - 8 - (long)headerLength);
 
-        var result = new StateDict<T>();
+        var result = new List<SafetensorsTensor>(entries.Count);
         foreach (var entry in entries)
         {
             var bytes = new byte[entry.End - entry.Begin];
             stream.Position = dataStart + entry.Begin;
             stream.ReadExactly(bytes);
-            result.Add(entry.Name, Tensor<T>.FromArray(Decode<T>(entry.DType, bytes, entry.Count), entry.Shape));
+            result.Add(new SafetensorsTensor(entry.Name, entry.DType, entry.Shape, bytes));
         }
         return (result, metadata);
     }
 
-    /// <summary>Little-endian bytes of the given dtype → elements of <typeparamref name="T"/>.</summary>
-    private static T[] Decode<T>(string dtype, byte[] bytes, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Each tensor's elements as little-endian bytes: F32 for float, F64 for double.</summary>
+    private static List<SafetensorsTensor> ToRaw<T>(StateDict<T> tensors) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        string dtype = typeof(T) == typeof(float) ? "F32" : typeof(T) == typeof(double) ? "F64"
+            : throw new NotSupportedException($"safetensors: writing {typeof(T).Name} is not supported (float and double are)");
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("safetensors: writing needs a little-endian machine");
+        }
+        return [.. tensors.Entries.Select(e => new SafetensorsTensor(e.Name, dtype, e.Tensor.ShapeArray(), MemoryMarshal.AsBytes(e.Tensor.ToArray().AsSpan()).ToArray()))];
+    }
+
+    /// <summary>
+    /// A stored float tensor (F64, F32, F16, BF16) as a tensor of <typeparamref name="T"/>; <paramref name="source"/>
+    /// names the file in errors.
+    /// </summary>
+    /// <exception cref="SafetensorsFormatException">The tensor holds integers (I8, U8): quantized values need their scales.</exception>
+    public static Tensor<T> Decode<T>(SafetensorsTensor tensor, string source = "<stream>") where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return Tensor<T>.FromArray(DecodeValues<T>(source, tensor), tensor.Shape);
+    }
+
+    private static T[] DecodeValues<T>(string source, SafetensorsTensor tensor) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (name, dtype, _, bytes) = tensor;
         if (BitConverter.IsLittleEndian && ((dtype == "F32" && typeof(T) == typeof(float)) || (dtype == "F64" && typeof(T) == typeof(double))))
         {
             return MemoryMarshal.Cast<byte, T>(bytes).ToArray(); // same layout: a plain copy
         }
+        if (dtype is "I8" or "U8")
+        {
+            throw new SafetensorsFormatException(source,
+                $"tensor '{name}' holds {dtype} integers, quantized weights that need their scales: read the file with QuantizedSafetensors.Load");
+        }
+        int count = bytes.Length / SafetensorsHeader.ElementSize[dtype];
         var values = new T[count];
         for (int i = 0; i < count; i++)
         {

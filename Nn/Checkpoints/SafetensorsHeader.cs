@@ -15,17 +15,19 @@ internal static class SafetensorsHeader
     /// <summary>Headers longer than this are refused (the reference implementation's limit).</summary>
     public const long MaxHeaderLength = 100_000_000;
 
-    /// <summary>Bytes per element of the dtypes Scratch reads, and the names of those it knows but does not read.</summary>
+    /// <summary>Bytes per element of the dtypes Scratch reads and writes, and the names of those it knows but does not read.</summary>
     public static readonly IReadOnlyDictionary<string, int> ElementSize = new Dictionary<string, int>
     {
         ["F64"] = 8,
         ["F32"] = 4,
         ["F16"] = 2,
         ["BF16"] = 2,
+        ["I8"] = 1, // quantized weights (Nn/Quantization): read as stored, never as floats
+        ["U8"] = 1,
     };
 
     private static readonly HashSet<string> Unsupported =
-        ["BOOL", "U8", "I8", "I16", "U16", "I32", "U32", "I64", "U64", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64"];
+        ["BOOL", "I16", "U16", "I32", "U32", "I64", "U64", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64"];
 
     /// <summary>Reads the entries (sorted by position in the data) and the metadata from the header bytes.</summary>
     public static (List<SafetensorsEntry> Entries, Dictionary<string, string> Metadata) Parse(string source, byte[] header, long dataLength)
@@ -106,7 +108,7 @@ internal static class SafetensorsHeader
         if (!ElementSize.TryGetValue(dtype, out int elementSize))
         {
             throw new SafetensorsFormatException(source, Unsupported.Contains(dtype)
-                ? $"{what}: dtype {dtype} is not supported by Scratch (F64, F32, F16, BF16 are)"
+                ? $"{what}: dtype {dtype} is not supported by Scratch (F64, F32, F16, BF16, and I8 and U8 for quantized weights, are)"
                 : $"{what}: unknown dtype '{dtype}'");
         }
         long[] shape = ReadIntegers(source, what, value, "shape", length: -1);

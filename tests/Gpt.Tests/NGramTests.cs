@@ -25,6 +25,14 @@ public sealed class NGramTests
         // trigram over V = 3 with k = 0.5: context (2, 2) never seen → uniform
         var model = NGramModel.Train([0, 1, 2, 0, 1, 1], n: 3, vocabSize: 3, k: 0.5);
         Assert.Equal(1.0 / 3, model.Probability([2, 2], 0), 12);
+        Assert.Equal(0, model.ContextCount([2, 2]));
+        Assert.Equal(2, model.ContextCount([9, 0, 1])); // (0, 1) was followed by something twice
+        Assert.Equal(1, model.PairCount([0, 1], 2));
+        Assert.Equal(0, model.PairCount([0, 1], 0));
+        var sharper = model.WithSmoothing(0.001); // the same counts, k = 0.001
+        Assert.Equal((1 + 0.001) / (2 + 0.003), sharper.Probability([0, 1], 2), 12);
+        Assert.Equal((1 + 0.5) / (2 + 1.5), model.Probability([0, 1], 2), 12);
+        Assert.Throws<ArgumentException>(() => model.WithSmoothing(0));
         Assert.Equal((1 + 0.5 + 1 + 0.5) / (2 + 1.5), model.Probability([0, 1], 2) + model.Probability([0, 1], 1), 12); // (0,1)→2 once, →1 once
         Assert.Equal((1 + 0.5) / (2 + 1.5), model.Probability([9, 0, 1], 2), 12); // only the last n − 1 tokens count
         Assert.Equal(1.0, model.Distribution([1, 2]).Sum(), 12);
