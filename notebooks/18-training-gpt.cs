@@ -178,14 +178,16 @@ double[] statX = stats.Select(s => (double)s.Iteration).ToArray();
 double smallest = stats.Min(s => s.ByBlock().Min(b => b.GradNorm));
 var gradChart = new Chart("gradient norm ‖g‖ per block, before clipping", "step", "‖g‖")
     { LogY = true, Width = 560, Height = 500, Legend = Corner.TopRight, YRange = (Math.Pow(10, Math.Floor(Math.Log10(smallest))), 1000) };
-var ratioChart = new Chart("update/data ratio ‖Δw‖ / ‖w‖ per block", "step", "‖Δw‖ / ‖w‖") { LogY = true, Width = 560, Height = 500, Legend = Corner.BottomRight };
+double smallestRatio = stats.Min(s => s.ByBlock().Min(b => b.UpdateRatio));
+var ratioChart = new Chart("update/data ratio ‖Δw‖ / ‖w‖ per block", "step", "‖Δw‖ / ‖w‖")
+    { LogY = true, Width = 560, Height = 500, Legend = Corner.BottomRight, YRange = (Math.Pow(10, Math.Floor(Math.Log10(smallestRatio)) - 2), 0.1) };
 for (int b = 0; b < blocks.Count; b++)
 {
     gradChart.Line(Short(blocks[b]), statX, stats.Select(s => s.ByBlock()[b].GradNorm).ToArray(), colour: Colours.Series[b], width: 1.5);
     ratioChart.Line(Short(blocks[b]), statX, stats.Select(s => s.ByBlock()[b].UpdateRatio).ToArray(), colour: Colours.Series[b], width: 1.5);
 }
 gradChart.Line("all (global norm)", statX, stats.Select(s => s.GradNorm).ToArray(), colour: "black", width: 2, dashed: true);
-gradChart.HLine(options.GradClip, $"clip at {G(options.GradClip)}");
+gradChart.Line($"the clipping threshold, {G(options.GradClip)}", [0, options.MaxIters], [options.GradClip, options.GradClip], colour: "#888888", width: 1, dashed: true);
 ratioChart.HLine(1e-3).Text(0.35 * options.MaxIters, 1e-3, "10⁻³, the rule of thumb", colour: "#666666");
 Picture("gradients.svg", Figure.Grid([gradChart.ToSvg(), ratioChart.ToSvg()], 2));
 
