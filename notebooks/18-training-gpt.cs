@@ -188,7 +188,7 @@ for (int b = 0; b < blocks.Count; b++)
 }
 gradChart.Line("all (global norm)", statX, stats.Select(s => s.GradNorm).ToArray(), colour: "black", width: 2, dashed: true);
 gradChart.Line($"the clipping threshold, {G(options.GradClip)}", [0, options.MaxIters], [options.GradClip, options.GradClip], colour: "#888888", width: 1, dashed: true);
-ratioChart.HLine(1e-3).Text(0.35 * options.MaxIters, 1e-3, "10⁻³, the rule of thumb", colour: "#666666");
+ratioChart.Line("10⁻³, the rule of thumb", [0, options.MaxIters], [1e-3, 1e-3], colour: "#888888", width: 1, dashed: true);
 Picture("gradients.svg", Figure.Grid([gradChart.ToSvg(), ratioChart.ToSvg()], 2));
 
 var end = stats[^1];
