@@ -30,7 +30,6 @@
 #:property PublishAot=false
 #:include shared/Lesson.cs
 #:include shared/BabyGpt.cs
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Scratch.Gpt.Checkpoints;
 using Scratch.Gpt.Data;
@@ -83,7 +82,6 @@ var wteAtPause = new Dictionary<int, double>(); // ‖wte‖ of the checkpoint s
 string metricsFile = Path.Combine(OutDir, "metrics.jsonl");
 Directory.CreateDirectory(OutDir);
 SampleFrom(0, untrained, chars);
-var clock = Stopwatch.StartNew();
 var result = BabyGpt.Train(new BabyGpt.Watchers
 {
     OnStep = (it, loss) => steps.Add((it, loss)),
@@ -99,10 +97,9 @@ var result = BabyGpt.Train(new BabyGpt.Watchers
         SampleFrom(it, model, tokenizer);
     },
 });
-double trainSeconds = clock.Elapsed.TotalSeconds;
 var (trained, _) = CheckpointLoader.Load(BabyGpt.Dir);
 SampleFrom(result.Iteration, trained, chars);
-Say($"Trained {result.Iteration} steps in {trainSeconds:F1} s (pauses and samples included), into {Path.GetRelativePath(Root, BabyGpt.Dir)}.");
+Say($"Trained {result.Iteration} steps into {Path.GetRelativePath(Root, BabyGpt.Dir)}.");
 Check(result.Iteration == options.MaxIters && steps.Count == options.MaxIters && BabyGpt.Exists,
     $"the run took all {options.MaxIters} steps and left the finished checkpoint for the other lessons");
 
