@@ -45,11 +45,12 @@ internal static class TrainCommand
         var vocab = Opt<string?>("--vocab", "for --tokenizer gpt2: the folder with GPT-2's vocab.json + merges.txt (or encoder.json + vocab.bpe)", null);
         var resume = Opt("--resume", "continue from the checkpoint in --out (nanoGPT: init_from=resume)", false);
         var metrics = Opt<string?>("--metrics", "append one JSON line per iteration to this file", null);
+        var logGradNorms = Opt("--log-grad-norms", "every --log-interval steps, add the gradient norm and update/data ratio of every parameter to --metrics", false);
 
         var command = new Command("train", "Train a GPT on a text corpus, as nanoGPT's train.py (checkpoints in --out).");
         foreach (Option option in new Option[] { data, outDir, preset, nLayer, nHead, nEmbd, blockSize, batchSize, maxIters, learningRate, minLr,
             warmupIters, lrDecayIters, weightDecay, beta1, beta2, gradClip, dropout, bias, evalInterval, evalIters, logInterval, seed,
-            tokenizer, vocabSize, vocab, resume, metrics })
+            tokenizer, vocabSize, vocab, resume, metrics, logGradNorms })
         {
             command.Options.Add(option);
         }
@@ -85,7 +86,12 @@ internal static class TrainCommand
                 Vocab = parse.GetValue(vocab),
                 Resume = parse.GetValue(resume),
                 Metrics = parse.GetValue(metrics),
+                StatsInterval = parse.GetValue(logGradNorms) ? parse.GetValue(logInterval) : 0,
             }.Validate();
+            if (options.StatsInterval > 0 && options.Metrics is null)
+            {
+                throw new ArgumentException("--log-grad-norms writes to the metrics file: give --metrics FILE too");
+            }
 
             // Ctrl-C: finish the current step, save, stop. A second Ctrl-C ends the process at once.
             using var stop = new CancellationTokenSource();

@@ -95,6 +95,12 @@ public sealed record TrainOptions
     /// <summary>A file to append one JSON object per iteration to, or null.</summary>
     public string? Metrics { get; init; }
 
+    /// <summary>
+    /// Every this many steps, measure each parameter's gradient norm and update/data ratio (<see cref="TrainingWatch"/>),
+    /// hand them to <see cref="Trainer.OnStats"/> and add them to the metrics file; 0 (the default) never does.
+    /// </summary>
+    public int StatsInterval { get; init; }
+
     /// <summary>Checks every number; the error names the flag and the value.</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public TrainOptions Validate()
@@ -104,6 +110,7 @@ public sealed record TrainOptions
         Positive("--eval-iters", EvalIters);
         Positive("--log-interval", LogInterval);
         Require("--max-iters", MaxIters, MaxIters >= 0, "must be ≥ 0");
+        Require("the stats interval", StatsInterval, StatsInterval >= 0, "must be ≥ 0 (0 turns the statistics off)");
         Require("--warmup-iters", WarmupIters, WarmupIters >= 0, "must be ≥ 0");
         Require("--lr-decay-iters", LrDecayIters, LrDecayIters > WarmupIters, $"must be greater than --warmup-iters ({WarmupIters})");
         Require("--learning-rate", LearningRate, LearningRate >= 0 && double.IsFinite(LearningRate), "must be a finite number ≥ 0");

@@ -21,6 +21,9 @@ namespace Scratch.Gpt.Training;
 ///     clip_grad_norm(params, grad_clip)               if grad_clip ≠ 0
 ///     AdamW step with η (decay on 2-D params only); zero the gradients
 /// </code>
+/// Every <see cref="TrainOptions.StatsInterval"/> steps (if not 0) a <see cref="TrainingWatch"/> reads the gradients
+/// before clipping and the weights around the step, and <see cref="OnStats"/> and the metrics file get the numbers;
+/// the step itself is the same with or without it.
 /// Three random generators, all seeded from <see cref="TrainOptions.Seed"/> s: the model's (s: initial weights,
 /// then dropout masks), the batches' (s + 1), and the evaluations' (s + 2, restarted at every evaluation, so
 /// every evaluation sees the same windows and its losses compare like with like). The first two are saved in
@@ -30,6 +33,9 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
 {
     /// <summary>Asked after every step with the number of steps taken; true stops the run after saving (Ctrl-C).</summary>
     public Func<int, bool> StopRequested { get; init; } = _ => false;
+
+    /// <summary>Called with each step's gradient norms and update/data ratios, every <see cref="TrainOptions.StatsInterval"/> steps.</summary>
+    public Action<TrainingStats>? OnStats { get; init; }
 
     /// <summary>Trains, writing checkpoints to <see cref="TrainOptions.OutDir"/>.</summary>
     /// <exception cref="FileNotFoundException">The corpus or a checkpoint file is missing.</exception>
@@ -85,7 +91,8 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
             dataRng.SetState(saved.DataRng);
         }
         var schedule = new WarmupCosineSchedule(options.LearningRate, options.MinLr, options.WarmupIters, options.LrDecayIters);
-        var parameters = model.Parameters();
+        var namedParameters = model.NamedParameters();
+        var parameters = namedParameters.Select(p => p.Parameter).ToList();
         var evals = new List<EvalPoint>(saved?.Evals ?? []);
         double? best = saved?.BestValLoss;
         int iter = saved?.Iteration ?? 0;
@@ -135,16 +142,23 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
                 data.GetBatch(DataSplit.Train, B, T, dataRng, x, y); // x, y: (B, T)
                 var (_, loss) = model.Forward(x, y, B, T);             // loss: the mean over B·T tokens
                 loss.Backward();
+                bool watched = options.StatsInterval > 0 && iter % options.StatsInterval == 0;
+                var watch = watched ? TrainingWatch.BeforeStep(namedParameters) : null; // gradients before clipping, weights before the step
                 if (options.GradClip != 0)
                 {
                     GradClipping.ClipGradNorm(parameters, options.GradClip);
                 }
                 optimizer.Step();
-                optimizer.ZeroGrad();
                 double lossf = loss.Value.Item();
+                var stats = watch?.AfterStep(iter, lr, lossf); // how far the step moved each weight
+                optimizer.ZeroGrad();
                 double ms = stopwatch.Elapsed.TotalMilliseconds;
 
-                metrics?.Write(iter, lossf, lr, ms, eval);
+                metrics?.Write(iter, lossf, lr, ms, eval, stats);
+                if (stats is not null)
+                {
+                    OnStats?.Invoke(stats);
+                }
                 progress.Step(iter, lossf, lr, ms, B * T);
                 iter++;
                 if (iter < options.MaxIters && StopRequested(iter))

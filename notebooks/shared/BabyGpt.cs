@@ -2,6 +2,7 @@ using Scratch.Gpt.Checkpoints;
 using Scratch.Gpt.Model;
 using Scratch.Gpt.Tokenizers;
 using Scratch.Gpt.Training;
+using Scratch.Tensors;
 
 namespace Scratch.Lessons;
 
@@ -34,12 +35,80 @@ public static class BabyGpt
         }
         : new TrainOptions { Data = Corpus, OutDir = outDir ?? Dir, Seed = 1337 };
 
-    /// <summary>True when the checkpoint of this mode is there (lesson 18, or an earlier fallback, wrote it).</summary>
-    public static bool Exists => File.Exists(Path.Combine(Dir, Checkpoint.StateFile));
+    /// <summary>True when the finished checkpoint of this mode is there (lesson 18, or an earlier fallback, wrote it);
+    /// not the one a run stopped half-way left.</summary>
+    public static bool Exists => File.Exists(Path.Combine(Dir, Checkpoint.StateFile))
+        && Checkpoint.LoadState(Dir).Iteration == Options().MaxIters;
 
     /// <summary>Trains the model of this mode into <see cref="Dir"/>, reporting each evaluation through <paramref name="onEval"/>.</summary>
     public static TrainResult Train(Action<EvalPoint>? onEval = null, string? outDir = null) =>
-        new Trainer(Options(outDir), new QuietProgress(onEval)).Run();
+        Train(new Watchers { OnEval = onEval }, outDir);
+
+    /// <summary>
+    /// The same training run, watched (lesson 18): every step's loss, every evaluation, the gradient statistics
+    /// every <see cref="Watchers.StatsInterval"/> steps, and pauses. At each pause the run stops after that many
+    /// steps and saves its checkpoint in <see cref="Dir"/> (the model as it is then), <see cref="Watchers.OnPause"/>
+    /// looks at it, and the run resumes from it, which takes exactly the steps an uninterrupted run would take:
+    /// the final checkpoint is the same, bit for bit.
+    /// </summary>
+    public static TrainResult Train(Watchers watch, string? outDir = null)
+    {
+        var options = Options(outDir) with { StatsInterval = watch.StatsInterval, Metrics = watch.Metrics };
+        if (watch.Metrics is not null)
+        {
+            File.Delete(watch.Metrics); // the metrics file is appended to; a fresh run starts a fresh file
+        }
+        var progress = new QuietProgress(watch.OnEval, watch.OnStep);
+        var pauses = new Queue<int>(watch.Pauses.Where(p => p > 0 && p < options.MaxIters).Order());
+        while (true)
+        {
+            var result = new Trainer(options, progress)
+            {
+                OnStats = watch.OnStats,
+                StopRequested = steps => pauses.Count > 0 && steps == pauses.Peek(),
+            }.Run();
+            if (!result.Interrupted)
+            {
+                return result;
+            }
+            watch.OnPause?.Invoke(pauses.Dequeue());
+            options = options with { Resume = true };
+        }
+    }
+
+    /// <summary>The model of this mode before its first step: the weights the trainer starts from (same configuration, same seed).</summary>
+    public static (GptModel<float> Model, ITokenizer Tokenizer) Untrained()
+    {
+        var tokenizer = CharTokenizer.FromText(File.ReadAllText(Corpus));
+        var model = new GptModel<float>(Options().ModelConfig(tokenizer.VocabSize), new Rng(Options().Seed));
+        model.Eval();
+        return (model, tokenizer);
+    }
+
+    /// <summary>What to watch while <see cref="Train(Watchers, string?)"/> runs; everything is optional.</summary>
+    public sealed record Watchers
+    {
+        /// <summary>Called after every step with its iteration and training loss.</summary>
+        public Action<int, double>? OnStep { get; init; }
+
+        /// <summary>Called with every evaluation (train and val loss estimates).</summary>
+        public Action<EvalPoint>? OnEval { get; init; }
+
+        /// <summary>Called with the gradient norms and update/data ratios every <see cref="StatsInterval"/> steps.</summary>
+        public Action<TrainingStats>? OnStats { get; init; }
+
+        /// <summary>How often <see cref="OnStats"/> is called; 0 never.</summary>
+        public int StatsInterval { get; init; }
+
+        /// <summary>Iterations after which to stop, let <see cref="OnPause"/> look at the checkpoint, and resume.</summary>
+        public IReadOnlyList<int> Pauses { get; init; } = [];
+
+        /// <summary>Called at each pause with the number of steps taken; the checkpoint in <see cref="Dir"/> is the model then.</summary>
+        public Action<int>? OnPause { get; init; }
+
+        /// <summary>A metrics file for the trainer to write (as <c>scratch train --metrics</c>), started afresh; or null.</summary>
+        public string? Metrics { get; init; }
+    }
 
     /// <summary>The trained model and its tokenizer: loaded, or trained first when no checkpoint is there.</summary>
     public static (GptModel<float> Model, ITokenizer Tokenizer) LoadOrTrain()
@@ -55,11 +124,11 @@ public static class BabyGpt
     }
 
     /// <summary>A progress sink that prints nothing and hands each evaluation to a callback.</summary>
-    private sealed class QuietProgress(Action<EvalPoint>? onEval) : ITrainingProgress
+    private sealed class QuietProgress(Action<EvalPoint>? onEval, Action<int, double>? onStep = null) : ITrainingProgress
     {
         public void Run(int startIteration, int maxIters, Action training) => training();
 
-        public void Step(int iteration, double loss, double lr, double ms, int tokens) { }
+        public void Step(int iteration, double loss, double lr, double ms, int tokens) => onStep?.Invoke(iteration, loss);
 
         public void Eval(EvalPoint eval) => onEval?.Invoke(eval);
 
