@@ -20,7 +20,9 @@
 //
 // Library files to read beside it: Nn/Modules/Embedding.cs, Autograd/Ops/Var.Joining.cs (IndexSelect and
 // its scatter-add backward), Nn/Losses/Losses.cs (BinaryCrossEntropyWithLogits), Nn/Optimizers/Adam.cs,
-// Gpt/Inspection/EmbeddingSpace.cs (cosine, nearest, analogy), Gpt/Inspection/Pca.cs (the picture).
+// Gpt/Inspection/EmbeddingSpace.cs (cosine, nearest, analogy), Gpt/Inspection/Pca.cs (the picture). With GPT-2's
+// weights beside the repository (../shared/data/gpt2/model.safetensors, downloaded by the user), section 5 does the
+// same on GPT-2's embedding, read with Nn/Checkpoints/Safetensors.cs and Gpt/Tokenizers/Gpt2Tokenizer.cs.
 //
 // It uses the trained character GPT of lesson 18 (notebooks/out/baby-gpt/) for section 1, training it first
 // if lesson 18 has not run.
@@ -34,6 +36,8 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Scratch.Autograd;
 using Scratch.Gpt.Inspection;
+using Scratch.Gpt.Tokenizers;
+using Scratch.Nn.Checkpoints;
 using Scratch.Gpt.Plots;
 using Scratch.Lessons;
 using Scratch.Nn.Losses;
@@ -214,6 +218,40 @@ Picture("words-pca.svg", new Chart($"skip-gram word vectors, first two principal
         "component 1", "component 2")
     .Points(null, Enumerable.Range(0, shownIds.Length).Select(i => xy[i, 0]).ToArray(), Enumerable.Range(0, shownIds.Length).Select(i => xy[i, 1]).ToArray(),
         labels: shownIds.Select(i => vocab[i]).ToArray()).ToSvg());
+
+// ---------------------------------------------------------------------------------------------------------
+Section("5. The same on GPT-2's embedding, if its weights are here");
+// GPT-2's weights are not part of Scratch: a user downloads model.safetensors from Hugging Face's gpt2 model
+// repository and puts it in ../shared/data/gpt2/ (or names its folder in SCRATCH_GPT2_DIR).
+string gpt2Folder = Environment.GetEnvironmentVariable("SCRATCH_GPT2_DIR") ?? Data("gpt2");
+string weights = Path.Combine(gpt2Folder, "model.safetensors");
+if (!File.Exists(weights) || !File.Exists(Path.Combine(Data("gpt2"), "encoder.json")))
+{
+    Say($"Skipped: no GPT-2 weights at {weights}. With them this section finds the nearest tokens and a − b + c on GPT-2's "
+        + "50,257 × 768 token embedding, the same way as above.");
+    return Finish();
+}
+var state = Safetensors.Load<float>(weights).Tensors;
+string wteName = state.Contains("wte.weight") ? "wte.weight" : "transformer.wte.weight"; // Hugging Face drops "transformer."
+var gpt2Wte = state[wteName];                                                           // (50257, 768)
+var gpt2Space = new EmbeddingSpace(Tensor<double>.FromArray(gpt2Wte.ToArray().Select(x => (double)x).ToArray(), gpt2Wte.Size(0), gpt2Wte.Size(1)));
+var gpt2 = Gpt2Tokenizer.FromDirectory(Data("gpt2"));
+int Token(string word) => gpt2.Encode(" " + word) is [int id] ? id : -1; // a word with its leading space, when it is one token
+Say($"GPT-2's token embedding: [{gpt2Wte.Size(0)}, {gpt2Wte.Size(1)}], from {weights}.");
+foreach (var word in new[] { "king", "Paris", "good", "night" }.Where(w => Token(w) >= 0))
+{
+    var near = gpt2Space.Nearest(Token(word), 6);
+    Say($"{word,-8} → {string.Join(", ", near.Select(p => $"{gpt2.Decode([p.Id]).Trim()} {p.Similarity:F2}"))}");
+}
+var gpt2Rows = new List<object[]>();
+foreach (var (a, b, c, expected) in analogies.Where(q => q.Expected != q.C && new[] { q.A, q.B, q.C, q.Expected }.All(w => Token(w) >= 0)))
+{
+    var ranked = gpt2Space.Analogy(Token(a), Token(b), Token(c), gpt2Wte.Size(0));
+    int rank = 1 + ranked.Select((p, i) => (p.Id, i)).First(p => p.Id == Token(expected)).i;
+    gpt2Rows.Add([$"{a} − {b} + {c}", string.Join(", ", ranked.Take(3).Select(p => gpt2.Decode([p.Id]).Trim())), expected, rank]);
+}
+Table(["a − b + c", "nearest three", "hoped for", "its rank"], gpt2Rows);
+Check(gpt2Rows.Count > 0, $"GPT-2's embedding answered {gpt2Rows.Count} analogies");
 
 return Finish();
 
