@@ -71,11 +71,7 @@ public sealed partial class BpeTokenizer : ITokenizer
     public IReadOnlyList<BpeMerge> Merges => merges;
 
     /// <summary>The bytes token <paramref name="id"/> stands for (one byte for ids below 256).</summary>
-    public ReadOnlySpan<byte> TokenBytes(int id)
-    {
-        CheckId(id, 0);
-        return tokenBytes[id];
-    }
+    public ReadOnlySpan<byte> TokenBytes(int id) => ByteTokens.Lookup(tokenBytes, id);
 
     /// <summary>
     /// A token's bytes as printable text, for looking at what BPE learned: valid UTF-8 is shown as its
@@ -102,16 +98,7 @@ public sealed partial class BpeTokenizer : ITokenizer
 
     /// <summary>The bytes of a sequence of tokens, concatenated (for streaming output through a UTF-8 decoder).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, VocabSize).</exception>
-    public byte[] DecodeBytes(ReadOnlySpan<int> ids)
-    {
-        var bytes = new List<byte>(ids.Length * 2);
-        for (var i = 0; i < ids.Length; i++)
-        {
-            CheckId(ids[i], i);
-            bytes.AddRange(tokenBytes[ids[i]]);
-        }
-        return [.. bytes];
-    }
+    public byte[] DecodeBytes(ReadOnlySpan<int> ids) => ByteTokens.Join(tokenBytes, ids);
 
     /// <summary>The text of a sequence of tokens: their bytes read as UTF-8, with U+FFFD for invalid bytes.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, VocabSize).</exception>
@@ -288,11 +275,5 @@ public sealed partial class BpeTokenizer : ITokenizer
                 $"{who}: the text holds an {Characters.DescribeSurrogate(text[charsRead])} at position {charsRead}; "
                 + "UTF-8 cannot encode a lone surrogate (it is half of a UTF-16 pair, not a character)", nameof(text));
         return written == bytes.Length ? bytes : bytes[..written];
-    }
-
-    private void CheckId(int id, int position)
-    {
-        if ((uint)id >= (uint)tokenBytes.Length)
-            throw new ArgumentOutOfRangeException("ids", id, $"token id at position {position} is outside [0, {tokenBytes.Length})");
     }
 }

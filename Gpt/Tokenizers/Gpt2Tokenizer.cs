@@ -209,16 +209,7 @@ public sealed partial class Gpt2Tokenizer : ITokenizer
 
     /// <summary>The bytes of a sequence of tokens, concatenated (for streaming output through a UTF-8 decoder).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, VocabSize).</exception>
-    public byte[] DecodeBytes(ReadOnlySpan<int> ids)
-    {
-        var bytes = new List<byte>(ids.Length * 4);
-        for (var i = 0; i < ids.Length; i++)
-        {
-            CheckId(ids[i], i);
-            bytes.AddRange(tokenBytes[ids[i]]);
-        }
-        return [.. bytes];
-    }
+    public byte[] DecodeBytes(ReadOnlySpan<int> ids) => ByteTokens.Join(tokenBytes, ids);
 
     /// <summary>The text of a sequence of tokens: their bytes read as UTF-8, with U+FFFD for invalid bytes
     /// (encoder.py: <c>errors="replace"</c>); 50256 gives "&lt;|endoftext|&gt;".</summary>
@@ -230,11 +221,7 @@ public sealed partial class Gpt2Tokenizer : ITokenizer
 
     /// <summary>The bytes token <paramref name="id"/> stands for: 995 → " world"u8.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The id is outside [0, VocabSize).</exception>
-    public ReadOnlySpan<byte> TokenBytes(int id)
-    {
-        CheckId(id, 0);
-        return tokenBytes[id];
-    }
+    public ReadOnlySpan<byte> TokenBytes(int id) => ByteTokens.Lookup(tokenBytes, id);
 
     /// <summary>
     /// A token's bytes as printable text: whole UTF-8 characters as themselves (control characters escaped,
@@ -247,7 +234,7 @@ public sealed partial class Gpt2Tokenizer : ITokenizer
     /// <exception cref="ArgumentOutOfRangeException">The id is outside [0, VocabSize).</exception>
     public string VocabEntry(int id)
     {
-        CheckId(id, 0);
+        ByteTokens.CheckId(tokenBytes, id, 0);
         return tokenStrings[id];
     }
 
@@ -267,11 +254,5 @@ public sealed partial class Gpt2Tokenizer : ITokenizer
         public bool Equals(long x, long y) => x == y;
 
         public int GetHashCode(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32);
-    }
-
-    private void CheckId(int id, int position)
-    {
-        if ((uint)id >= (uint)tokenBytes.Length)
-            throw new ArgumentOutOfRangeException("ids", id, $"token id at position {position} is outside [0, {tokenBytes.Length})");
     }
 }
