@@ -179,7 +179,7 @@ foreach (int depth in depths)
 {
     var options = small with { OutDir = Path.Combine(OutDir, $"layers-{depth}"), NLayer = depth };
     var clock = Stopwatch.StartNew();
-    var result = new Trainer(options, new Quiet()).Run();
+    var result = new Trainer(options, new BabyGpt.QuietProgress()).Run();
     long count = ParameterTable.FromConfig(options.ModelConfig(cfg.VocabSize)).Total;
     results.Add((depth, count, result, clock.Elapsed.TotalSeconds));
 }
@@ -231,15 +231,3 @@ static Tensor<float> GeluByFormula(Tensor<float> z)
 
 // The root mean square of a tensor's numbers: its typical size.
 static double Rms(Tensor<float> t) => Math.Sqrt(t.ToArray().Average(v => (double)v * v));
-
-// A training progress sink that prints nothing.
-sealed class Quiet : ITrainingProgress
-{
-    public void Run(int startIteration, int maxIters, Action training) => training();
-
-    public void Step(int iteration, double loss, double lr, double ms, int tokens) { }
-
-    public void Eval(EvalPoint eval) { }
-
-    public void Message(string text) { }
-}

@@ -206,5 +206,3 @@ static (double Others, double Self) LogitSpread(Tensor<float> logits, int[] inpu
     double mean = sum / n;
     return (Math.Sqrt(sumSq / n - mean * mean), self / inputs.Length);
 }
-
-static string Visible(string s) => s.Replace("\n", "⏎").Replace(" ", "␣");

@@ -39,7 +39,6 @@ Start(args, "19", "sampling");
 var (model, chars) = BabyGpt.LoadOrTrain();
 int V = model.Config.VocabSize, blockSize = model.Config.BlockSize;
 var cache = new KvCache<float>(model);
-static string Visible(string s) => s.Replace("\n", "⏎").Replace(" ", "␣");
 string Label(int id) => Visible(chars.Decode([id]));
 
 // ---------------------------------------------------------------------------------------------------------

@@ -37,7 +37,6 @@ int blockSize = model.Config.BlockSize;
 var source = new KvCache<float>(model);
 var sampling = new SamplingOptions(Temperature: 0.8);
 static string Indent(string text) => "    " + text.Replace("\n", "\n    ");
-static string Visible(string s) => s.Replace("\n", "⏎").Replace(" ", "␣");
 
 // ---------------------------------------------------------------------------------------------------------
 Section("1. A base model continues a transcript");

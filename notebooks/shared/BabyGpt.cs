@@ -123,8 +123,8 @@ public static class BabyGpt
         return CheckpointLoader.Load(Dir);
     }
 
-    /// <summary>A progress sink that prints nothing and hands each evaluation to a callback.</summary>
-    private sealed class QuietProgress(Action<EvalPoint>? onEval, Action<int, double>? onStep = null) : ITrainingProgress
+    /// <summary>A progress sink that prints nothing and hands each evaluation (and step loss) to a callback, if given.</summary>
+    public sealed class QuietProgress(Action<EvalPoint>? onEval = null, Action<int, double>? onStep = null) : ITrainingProgress
     {
         public void Run(int startIteration, int maxIters, Action training) => training();
 

@@ -148,6 +148,9 @@ public static class Lesson
         return 1;
     }
 
+    /// <summary>Text with its newlines and spaces made visible (⏎, ␣), for showing prompts and tokens.</summary>
+    public static string Visible(string s) => s.Replace("\n", "⏎").Replace(" ", "␣");
+
     /// <summary>A number in 6 significant digits, invariant culture (1.5, -0.000123457, 1.23457e+08, 1e-06).</summary>
     public static string G(double v) => v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e");
 
