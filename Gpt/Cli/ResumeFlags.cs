@@ -44,10 +44,17 @@ internal static class ResumeFlags
 
         if (given.Contains("--preset"))
         {
-            var preset = GptConfig.Preset(options.Preset);
-            if (Shape(preset) != Shape(config))
+            try
             {
-                conflicts.Add($"--preset {options.Preset} is {Shape(preset)} (the checkpoint is {Shape(config)})");
+                var shape = options.ModelConfig(config.VocabSize); // the preset with the shape flags given laid over it
+                if (Shape(shape) != Shape(config))
+                {
+                    conflicts.Add($"--preset {options.Preset} makes {Shape(shape)} (the checkpoint is {Shape(config)})");
+                }
+            }
+            catch (ArgumentException e)
+            {
+                conflicts.Add($"--preset {options.Preset} makes no model with these flags ({e.Message})");
             }
         }
         Compare("--n-layer", options.NLayer, config.NLayer);

@@ -242,15 +242,16 @@ public sealed class CheckpointSafetyTests : IDisposable
         var before = Hashes(dir);
 
         var (code, _, err) = CliRunner.Run(["train", "--data", cli.Corpus, "--out", dir, "--resume", "--max-iters", "4",
-            "--n-layer", "2", "--n-embd", "32", "--tokenizer", "bpe", "--seed", "6", "--bias", "true", "--preset", "shakespeare-char"]);
+            "--n-layer", "2", "--n-head", "2", "--n-embd", "32", "--block-size", "16", "--tokenizer", "bpe", "--seed", "6", "--bias", "true", "--preset", "shakespeare-char"]);
         Assert.Equal(1, code);
         Assert.Single(err.TrimEnd().Split('\n'));
         Assert.Contains("--n-layer 2 (the checkpoint's is 1)", err);
         Assert.Contains("--tokenizer bpe (the checkpoint's is char)", err);
         Assert.Contains("--seed 6 (the checkpoint's is 5)", err);
         Assert.Contains("--bias true (the checkpoint's is false)", err);
-        Assert.Contains("--preset shakespeare-char is n_layer 6, n_head 6, n_embd 384", err);
-        Assert.DoesNotContain("--n-embd", err); // 32 is the checkpoint's
+        Assert.Contains("--preset shakespeare-char makes n_layer 2, n_head 2, n_embd 32, block_size 16, dropout 0.2, bias true", err);
+        Assert.DoesNotContain("--n-embd 32", err); // 32, 2 and 16 are the checkpoint's
+        Assert.DoesNotContain("--n-head 2", err);
         Assert.Equal(before, Hashes(dir));
 
         // The same command again with --resume and a longer schedule: every flag agrees, so it continues.
