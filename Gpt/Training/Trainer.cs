@@ -44,11 +44,11 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
     public TrainResult Run()
     {
         options.Validate();
-        CheckOutDir(options);
         if (!options.Resume)
         {
             options.ModelConfig(vocabSize: 1); // a bad shape fails now, not after reading the corpus and training a tokenizer
         }
+        CheckOutDir(options);
         string text = TokenData.ReadCorpus(options.Data);
         if (text.Length == 0)
         {

@@ -260,6 +260,23 @@ public sealed class CheckpointSafetyTests : IDisposable
         Assert.Contains("--max-iters", CliRunner.Run("train", "--help").Out); // the flags that may change are listed
     }
 
+    [Fact]
+    public void QuantizeNeverWritesOverATrainingCheckpointButReplacesItsOwnCopy()
+    {
+        string run = Path.Combine(cli.Dir, "run"), other = Path.Combine(cli.Dir, "other"), copy = Path.Combine(cli.Dir, "copy");
+        SaveState(run, 7, seed: 1);
+        SaveState(other, 9, seed: 2);
+        var before = Hashes(other);
+        var (code, _, err) = CliRunner.Run("quantize", "--ckpt", run, "--to", "int8-row", "--out", other);
+        Assert.Equal(1, code);
+        Assert.Contains($"--out {other} already holds a checkpoint that is not a quantized copy", err);
+        Assert.Equal(before, Hashes(other));
+
+        Assert.Equal(0, CliRunner.Run("quantize", "--ckpt", run, "--to", "int8-row", "--out", copy).Code);
+        Assert.Equal(0, CliRunner.Run("quantize", "--ckpt", run, "--to", "f16", "--out", copy).Code); // its own earlier copy: replaced
+        Assert.Contains("\"f16\"", File.ReadAllText(Path.Combine(copy, Checkpoint.ConfigFile)));
+    }
+
     private static Dictionary<string, string> Hashes(string dir) => Directory.EnumerateFiles(dir)
         .ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 }
