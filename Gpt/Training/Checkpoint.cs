@@ -16,7 +16,7 @@ namespace Scratch.Gpt.Training;
 /// tokenizer.json         the text ↔ id dictionary
 /// optimizer.safetensors  AdamW's step counts and moments (state.i.step, state.i.exp_avg, state.i.exp_avg_sq)
 /// train_state.json       iteration, random generator states, best val loss, the evaluations
-/// loss.svg               the train and val loss curves
+/// loss.svg               the loss curves: every step's training loss, smoothed, and the evaluations
 /// </code>
 /// Every file is written under a temporary name and renamed into place, so a crash never leaves half a file.
 /// </summary>
@@ -48,7 +48,7 @@ public static class Checkpoint
         AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), model.Config.ToJson());
         AtomicFile.WriteAllText(Path.Combine(dir, TokenizerFile), tokenizer.ToJson());
         Safetensors.Save(Path.Combine(dir, OptimizerFile), optimizer.SaveState());
-        AtomicFile.WriteAllText(Path.Combine(dir, ChartFile), LossChart.Render(state.Evals));
+        AtomicFile.WriteAllText(Path.Combine(dir, ChartFile), LossChart.Render(state));
         // Last, so that a train_state.json always describes files that are already complete.
         AtomicFile.WriteAllText(Path.Combine(dir, StateFile), state.ToJson());
     }

@@ -94,6 +94,9 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
         var namedParameters = model.NamedParameters();
         var parameters = namedParameters.Select(p => p.Parameter).ToList();
         var evals = new List<EvalPoint>(saved?.Evals ?? []);
+        var stepLosses = new List<double>(saved?.StepLosses ?? []); // stepLosses[i]: step i's loss, for loss.svg and the report
+        stepLosses.AddRange(Enumerable.Repeat(double.NaN, Math.Max(0, (saved?.Iteration ?? 0) - stepLosses.Count)));
+        var samples = new List<SamplePoint>(saved?.Samples ?? []);
         double? best = saved?.BestValLoss;
         int iter = saved?.Iteration ?? 0;
         int lastEval = evals.Count > 0 ? evals[^1].Iteration : -1; // a checkpoint is saved right after an evaluation
@@ -106,7 +109,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
         var y = new int[B * T]; // (B, T)
 
         void Save() => Checkpoint.Save(options.OutDir, model, tokenizer, optimizer,
-            new TrainState(iter, dataRng.GetState(), modelRng.GetState(), best, evals));
+            new TrainState(iter, dataRng.GetState(), modelRng.GetState(), best, evals, stepLosses, samples));
 
         progress.Run(iter, options.MaxIters, () =>
         {
@@ -126,6 +129,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
                     best = Math.Min(best ?? double.PositiveInfinity, eval.ValLoss);
                     lastEval = iter;
                     progress.Eval(eval);
+                    samples.Add(SamplePoint.Take(model, tokenizer, iter, options.Seed, data.Train[0])); // its own generator: training is unchanged
                     Save();
                 }
                 if (last)
@@ -150,6 +154,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
                 }
                 optimizer.Step();
                 double lossf = loss.Value.Item();
+                stepLosses.Add(lossf);
                 var stats = watch?.AfterStep(iter, lr, lossf); // how far the step moved each weight
                 optimizer.ZeroGrad();
                 double ms = stopwatch.Elapsed.TotalMilliseconds;
