@@ -213,9 +213,11 @@ public sealed class Chart(string title, string xLabel, string yLabel)
         double titleSize = Math.Min(15, (Width - 16) / (0.56 * Math.Max(1, title.Length))); // a long title shrinks to fit
         svg.AppendLine(F($"<text class=\"title\" x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"{titleSize:0.#}\">{Escape(title)}</text>"));
         Axes(svg, f);
-        int clip = Interlocked.Increment(ref clipIds);
-        svg.AppendLine(F($"<clipPath id=\"plot{clip}\"><rect x=\"{f.Left}\" y=\"{Top}\" width=\"{f.PlotWidth}\" height=\"{f.PlotHeight}\"/></clipPath>"));
-        svg.AppendLine(F($"<g clip-path=\"url(#plot{clip})\">"));
+        // The id names the rectangle, so the same chart always gives the same file, and two panels of a Figure share
+        // an id only when their clip rectangles are the same.
+        string clip = F($"plot-{f.Left}-{Top}-{f.PlotWidth}-{f.PlotHeight}");
+        svg.AppendLine(F($"<clipPath id=\"{clip}\"><rect x=\"{f.Left}\" y=\"{Top}\" width=\"{f.PlotWidth}\" height=\"{f.PlotHeight}\"/></clipPath>"));
+        svg.AppendLine(F($"<g clip-path=\"url(#{clip})\">"));
         foreach (var layer in layers)
         {
             layer(svg, f);
@@ -236,7 +238,6 @@ public sealed class Chart(string title, string xLabel, string yLabel)
         return svg.ToString();
     }
 
-    private static int clipIds;
     private const int ColourBarGap = 16;
 
     private void Axes(StringBuilder svg, Frame f)

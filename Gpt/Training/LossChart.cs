@@ -9,7 +9,7 @@ namespace Scratch.Gpt.Training;
 /// steps, where the loss falls fastest (iteration 0 cannot be shown on it).
 /// <code>
 /// s₀ = 0,   sᵢ = β·sᵢ₋₁ + (1 − β)·lossᵢ,   smoothedᵢ = sᵢ / (1 − β^(i+1))     (debiased, like Adam's moments)
-/// β = 1 − 1/w,  w = max(1, steps / 50): the average reaches about w steps back
+/// β = 1 − 1/w,  w = max(2, steps / 50): the average reaches about w steps back
 /// </code>
 /// </summary>
 public static class LossChart
@@ -29,13 +29,20 @@ public static class LossChart
     {
         ArgumentNullException.ThrowIfNull(evals);
         ArgumentNullException.ThrowIfNull(stepLosses);
-        var chart = new Chart("loss (mean next-token cross-entropy)", "iteration", "loss") { LogX = logX, Legend = Corner.TopRight };
         double[] steps = Enumerable.Range(0, stepLosses.Count).Select(i => (double)i).ToArray();
+        // On a log axis the iterations run from 1 to the last one, not to the next power of ten.
+        double last = Math.Max(stepLosses.Count - 1, evals.Count == 0 ? 0 : evals.Max(e => e.Iteration));
+        var chart = new Chart("loss (mean next-token cross-entropy)", "iteration", "loss")
+        {
+            LogX = logX,
+            XRange = logX && last > 1 ? (1, last) : null,
+            Legend = Corner.TopRight,
+        };
         if (stepLosses.Any(double.IsFinite))
         {
-            int w = Math.Max(1, stepLosses.Count / 50);
+            int w = Math.Max(2, stepLosses.Count / 50);
             chart.Line("train, each step", steps, stepLosses, colour: "#9ecae1", width: 1)
-                 .Line(w > 1 ? $"train, smoothed over ~{w} steps" : "train, smoothed", steps, Smooth(stepLosses, 1 - 1.0 / w), colour: "#1f77b4", width: 2);
+                 .Line($"train, smoothed over ~{w} steps", steps, Smooth(stepLosses, 1 - 1.0 / w), colour: "#1f77b4", width: 2);
         }
         if (evals.Count > 0)
         {
