@@ -191,9 +191,10 @@ public static class RunReport
         {
             norms.Line(Short(block), points.Select(p => (double)p.Iteration).ToArray(), points.Select(p => p.Norm).ToArray(), width: 1.5);
         }
+        double[] ends = [metrics.GradNorm[0].Iteration, metrics.GradNorm[^1].Iteration]; // reference lines across the plot, named in the legend
         if (options is { GradClip: > 0 })
         {
-            norms.HLine(options.GradClip, $"clipped to {options.GradClip.ToString(CultureInfo.InvariantCulture)}");
+            norms.Line($"clipping threshold {options.GradClip.ToString(CultureInfo.InvariantCulture)}", ends, [options.GradClip, options.GradClip], colour: "#888888", width: 1, dashed: true);
         }
         Picture(page, norms.ToSvg(), "gradient norms per block");
         if (metrics.BlockUpdateRatios.Count == 0)
@@ -206,7 +207,7 @@ public static class RunReport
         {
             ratios.Line(Short(block), points.Select(p => (double)p.Iteration).ToArray(), points.Select(p => p.Ratio).ToArray(), width: 1.5);
         }
-        ratios.HLine(1e-3, "10⁻³");
+        ratios.Line("10⁻³, the rule of thumb", ends, [1e-3, 1e-3], colour: "#888888", width: 1, dashed: true);
         Picture(page, ratios.ToSvg(), "update/data ratios per block");
     }
 
