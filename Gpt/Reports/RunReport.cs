@@ -202,7 +202,7 @@ public static class RunReport
             Note(page, $"Update/data ratios per block need the weights' norms, which {metricsPath} does not have (a metrics file from an older scratch).");
             return;
         }
-        var ratios = new Chart("update/data ratio ‖Δw‖ / ‖w‖ per block", "iteration", "‖Δw‖ / ‖w‖") { LogY = true, Width = 760, Height = 460, Legend = Corner.BottomLeft };
+        var ratios = new Chart("update/data ratio ‖Δw‖ / ‖w‖ per block", "iteration", "‖Δw‖ / ‖w‖") { LogY = true, Width = 760, Height = 460, Legend = Corner.BottomRight };
         foreach (var (block, points) in metrics.BlockUpdateRatios)
         {
             ratios.Line(Short(block), points.Select(p => (double)p.Iteration).ToArray(), points.Select(p => p.Ratio).ToArray(), width: 1.5);
