@@ -77,7 +77,7 @@ public sealed partial class Tensor<T>
     /// <summary>z = a − b, broadcasting.</summary>
     public static Tensor<T> Sub(Tensor<T> a, Tensor<T> b) => Zip("sub", a, b, new SubOp<T>());
 
-    /// <summary>z = a · b elementwise (Hadamard), broadcasting. For the matrix product see <see cref="MatMul"/>.</summary>
+    /// <summary>z = a · b elementwise (Hadamard), broadcasting. For the matrix product see <see cref="MatMul(Tensor{T}, Tensor{T})"/>.</summary>
     public static Tensor<T> Mul(Tensor<T> a, Tensor<T> b) => Zip("mul", a, b, new MulOp<T>());
 
     /// <summary>z = a / b, broadcasting.</summary>

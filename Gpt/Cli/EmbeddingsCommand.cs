@@ -64,9 +64,8 @@ public static class EmbeddingsCommand
             {
                 var pca = Pca.Fit(space.Table, 2, new Rng(0));
                 var labels = Enumerable.Range(0, space.Count).Select(i => i < tokenizer.VocabSize ? TokenLabel.Of(tokenizer, i) : $"#{i}").ToArray();
-                string title = string.Create(CultureInfo.InvariantCulture,
-                    $"token embedding, PCA: variances {pca.Variances[0]:G3} and {pca.Variances[1]:G3}");
-                File.WriteAllText(path, EmbeddingSvg.Scatter(pca.Project(space.Table), labels, title));
+                string title = $"the token embedding ({space.Count} tokens) on its top two principal components";
+                File.WriteAllText(path, EmbeddingSvg.Scatter(pca.Project(space.Table), labels, title, EmbeddingSvg.AxisName(pca, 0), EmbeddingSvg.AxisName(pca, 1)));
                 output.WriteLine($"wrote {path}: {space.Count} tokens on their top two principal components");
             }
             return 0;

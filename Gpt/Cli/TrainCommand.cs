@@ -114,6 +114,7 @@ internal static class TrainCommand
             {
                 ITrainingProgress progress = interactive ? new SpectreProgress() : new PlainProgress(output, options.LogInterval);
                 var result = new Trainer(options, progress) { StopRequested = _ => stop.IsCancellationRequested }.Run();
+                Reports.RunReport.AfterTraining(options, output.WriteLine); // run.json, the exact val loss and report.html
                 return result.Interrupted ? Interrupted : 0;
             }
             finally

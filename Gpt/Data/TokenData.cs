@@ -5,7 +5,7 @@ namespace Scratch.Gpt.Data;
 
 /// <summary>
 /// A tokenized corpus, split as nanoGPT splits it: with N tokens and n = ⌊0.9·N⌋, the training split is
-/// tokens [0, n) and the validation split tokens [n, N). <see cref="GetBatch"/> draws random windows
+/// tokens [0, n) and the validation split tokens [n, N). <see cref="GetBatch(DataSplit, int, int, Rng)"/> draws random windows
 /// from a split for next-token prediction.
 /// <para>Dimension letters: B = batch size (rows), T = block size (context length, tokens per row).</para>
 /// </summary>

@@ -1,21 +1,24 @@
-using System.Globalization;
-using System.Xml.Linq;
+using Scratch.Gpt.Plots;
 using Scratch.Tensors;
 
 namespace Scratch.Gpt.Inspection;
 
 /// <summary>
-/// A scatter plot of 2-D points with a label at each, as SVG (drawn by hand; System.Xml.Linq only builds the XML):
-/// the token embedding projected onto its top two principal components (<see cref="Pca"/>), so tokens the
-/// model treats alike land close together. Each point is a <c>circle class="point"</c> with <c>data-token</c>.
+/// A scatter plot of 2-D points with a label at each, on <see cref="Chart"/>: the token embedding projected onto its
+/// top two principal components (<see cref="Pca"/>), so tokens the model treats alike land close together. Axes with
+/// round ticks, each named by its component and the share of the total variance it explains; each point is a
+/// <c>circle class="point"</c> with <c>data-index</c> (the token id); a label goes beside its dot where it covers no
+/// other dot or label, and is left out (the picture says how many) where the dots crowd.
 /// </summary>
 public static class EmbeddingSvg
 {
-    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
-    private const int Size = 640, Pad = 40;
-
     /// <summary>The SVG for <paramref name="points"/> (N, 2) labelled by <paramref name="labels"/> (N).</summary>
-    public static string Scatter(Tensor<double> points, IReadOnlyList<string> labels, string title)
+    /// <param name="points">The coordinates (N, 2).</param>
+    /// <param name="labels">One label per point (N).</param>
+    /// <param name="title">The line on top.</param>
+    /// <param name="xName">What the x axis is (default "component 1").</param>
+    /// <param name="yName">What the y axis is (default "component 2").</param>
+    public static string Scatter(Tensor<double> points, IReadOnlyList<string> labels, string title, string xName = "component 1", string yName = "component 2")
     {
         ArgumentNullException.ThrowIfNull(points);
         ArgumentNullException.ThrowIfNull(labels);
@@ -26,23 +29,15 @@ public static class EmbeddingSvg
         int N = points.Size(0);
         double[] xs = Enumerable.Range(0, N).Select(i => points[i, 0]).ToArray();
         double[] ys = Enumerable.Range(0, N).Select(i => points[i, 1]).ToArray();
-        (double lo, double span) Range(double[] v) => (v.Min(), Math.Max(v.Max() - v.Min(), 1e-12));
-        var (xLo, xSpan) = Range(xs);
-        var (yLo, ySpan) = Range(ys);
-        string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
-        var root = new XElement(Svg + "svg",
-            new XAttribute("width", Size), new XAttribute("height", Size), new XAttribute("viewBox", $"0 0 {Size} {Size}"),
-            new XAttribute("font-family", "monospace"), new XAttribute("font-size", 11),
-            new XElement(Svg + "rect", new XAttribute("width", Size), new XAttribute("height", Size), new XAttribute("fill", "white")),
-            new XElement(Svg + "text", new XAttribute("x", Pad), new XAttribute("y", 20), new XAttribute("font-size", 13), title));
-        for (int i = 0; i < N; i++)
-        {
-            double px = Pad + (xs[i] - xLo) / xSpan * (Size - 2 * Pad);
-            double py = Size - Pad - (ys[i] - yLo) / ySpan * (Size - 2 * Pad); // y grows upwards
-            root.Add(new XElement(Svg + "circle", new XAttribute("class", "point"), new XAttribute("data-token", i),
-                new XAttribute("cx", F(px)), new XAttribute("cy", F(py)), new XAttribute("r", 3), new XAttribute("fill", "#2171b5")));
-            root.Add(new XElement(Svg + "text", new XAttribute("x", F(px + 4)), new XAttribute("y", F(py - 4)), labels[i]));
-        }
-        return new XDocument(new XDeclaration("1.0", "utf-8", null), root).ToString();
+        return new Chart(title, xName, yName) { Width = 760, Height = 600 }
+            .Points(null, xs, ys, colour: "#2171b5", labels: labels)
+            .ToSvg();
+    }
+
+    /// <summary>An axis name for principal component <paramref name="i"/> (from 0): "component 1 (11.8% of the total variance)".</summary>
+    public static string AxisName(Pca pca, int i)
+    {
+        ArgumentNullException.ThrowIfNull(pca);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"component {i + 1} ({pca.ExplainedVarianceRatio[i]:0.0%} of the total variance)");
     }
 }

@@ -17,11 +17,12 @@ namespace Scratch.Gpt.Inspection;
 /// </summary>
 public sealed class Pca
 {
-    private Pca(Tensor<double> mean, Tensor<double> components, double[] variances)
+    private Pca(Tensor<double> mean, Tensor<double> components, double[] variances, double totalVariance)
     {
         Mean = mean;
         Components = components;
         Variances = variances;
+        TotalVariance = totalVariance;
     }
 
     /// <summary>μ, (C).</summary>
@@ -32,6 +33,15 @@ public sealed class Pca
 
     /// <summary>The variance along each component, λ₁ ≥ λ₂ ≥ … (k).</summary>
     public IReadOnlyList<double> Variances { get; }
+
+    /// <summary>
+    /// The variance of the data summed over every direction: the trace of Σ, Σ_c Var(x_c), which is also the sum of
+    /// all C eigenvalues. Variances[i] / TotalVariance is the share of the spread that component i explains.
+    /// </summary>
+    public double TotalVariance { get; }
+
+    /// <summary>The share of <see cref="TotalVariance"/> along each component, λᵢ / tr Σ (k), each in [0, 1].</summary>
+    public IReadOnlyList<double> ExplainedVarianceRatio => Variances.Select(v => TotalVariance > 0 ? v / TotalVariance : 0).ToArray();
 
     /// <summary>The top <paramref name="k"/> principal components of the rows of <paramref name="x"/> (N, C), N ≥ 2.</summary>
     public static Pca Fit(Tensor<double> x, int k, Rng rng, int maxIterations = 1000, double tolerance = 1e-12)
@@ -46,6 +56,7 @@ public sealed class Pca
         var mean = x.Mean(0); // (C)
         var centred = x - mean; // (N, C)
         var covariance = Tensor<double>.MatMul(centred.Transpose(0, 1), centred) / (N - 1.0); // (C, N)·(N, C) → (C, C)
+        double total = Enumerable.Range(0, C).Sum(c => covariance[c, c]); // tr Σ, before deflation removes anything
         var components = new List<Tensor<double>>();
         var variances = new double[k];
         for (int c = 0; c < k; c++)
@@ -66,7 +77,7 @@ public sealed class Pca
             covariance = covariance - Tensor<double>.MatMul(v, v.Transpose(0, 1)) * lambda; // deflate: Σ − λ·v·vᵀ
             components.Add(v.Reshape(C));
         }
-        return new Pca(mean, Tensor<double>.Stack(components, 0), variances);
+        return new Pca(mean, Tensor<double>.Stack(components, 0), variances, total);
     }
 
     /// <summary>The coordinates of the rows of <paramref name="x"/> (N, C) along the components: (x − μ)·Vᵀ, (N, k).</summary>

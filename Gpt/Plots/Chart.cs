@@ -17,11 +17,12 @@ namespace Scratch.Gpt.Plots;
 /// </summary>
 public sealed class Chart(string title, string xLabel, string yLabel)
 {
-    private const int Left = 72, Right = 24, Top = 40, Bottom = 56, ColourBarSpace = 80;
+    private const int MinLeft = 56, Right = 24, Top = 40, Bottom = 56, LabelFont = 11;
     private readonly List<Action<StringBuilder, Frame>> layers = [];
     private readonly List<(string Name, string Colour, bool IsLine, bool Dashed)> legend = [];
     private readonly List<(double X, double Y)> extent = [];
     private (Func<double, string> Scale, double Lo, double Hi, string Label)? colourBar;
+    private int labelsLeftOut; // point labels with no free place, counted while drawing
 
     /// <summary>Width of the whole picture in pixels.</summary>
     public int Width { get; init; } = 640;
@@ -93,11 +94,18 @@ public sealed class Chart(string title, string xLabel, string yLabel)
             foreach (int i in visible)
             {
                 double px = f.Px(xs[i]), py = f.Py(ys[i]);
-                svg.AppendLine(F($"<circle cx=\"{px:0.##}\" cy=\"{py:0.##}\" r=\"{radius}\" fill=\"{colours?[i] ?? colour}\" stroke=\"white\" stroke-width=\"0.5\"/>"));
-                if (labels is not null)
+                svg.AppendLine(F($"<circle class=\"point\" data-index=\"{i}\" cx=\"{px:0.##}\" cy=\"{py:0.##}\" r=\"{radius}\" fill=\"{colours?[i] ?? colour}\" stroke=\"white\" stroke-width=\"0.5\"/>"));
+            }
+            // Labels after all the dots, so that no label covers a dot drawn later.
+            foreach (int i in labels is null ? [] : visible)
+            {
+                if (PlaceLabel(f, f.Px(xs[i]), f.Py(ys[i]), radius, labels![i], taken) is var (x, y, anchor))
                 {
-                    var (x, y, anchor) = PlaceLabel(px, py, radius, labels[i], taken);
-                    svg.AppendLine(F($"<text x=\"{x:0.##}\" y=\"{y:0.##}\" text-anchor=\"{anchor}\" font-size=\"11\">{Escape(labels[i])}</text>"));
+                    svg.AppendLine(F($"<text class=\"label\" data-index=\"{i}\" x=\"{x:0.##}\" y=\"{y:0.##}\" text-anchor=\"{anchor}\" font-family=\"monospace\" font-size=\"{LabelFont}\">{Escape(labels[i])}</text>"));
+                }
+                else
+                {
+                    labelsLeftOut++;
                 }
             }
         });
@@ -198,15 +206,18 @@ public sealed class Chart(string title, string xLabel, string yLabel)
     public string ToSvg()
     {
         var f = new Frame(this);
+        labelsLeftOut = 0;
         var svg = new StringBuilder();
         svg.AppendLine(F($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">"));
         svg.AppendLine(F($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>"));
         double titleSize = Math.Min(15, (Width - 16) / (0.56 * Math.Max(1, title.Length))); // a long title shrinks to fit
-        svg.AppendLine(F($"<text x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"{titleSize:0.#}\">{Escape(title)}</text>"));
+        svg.AppendLine(F($"<text class=\"title\" x=\"{Width / 2}\" y=\"24\" text-anchor=\"middle\" font-size=\"{titleSize:0.#}\">{Escape(title)}</text>"));
         Axes(svg, f);
-        int clip = Interlocked.Increment(ref clipIds);
-        svg.AppendLine(F($"<clipPath id=\"plot{clip}\"><rect x=\"{f.Left}\" y=\"{Top}\" width=\"{f.PlotWidth}\" height=\"{f.PlotHeight}\"/></clipPath>"));
-        svg.AppendLine(F($"<g clip-path=\"url(#plot{clip})\">"));
+        // The id names the rectangle, so the same chart always gives the same file, and two panels of a Figure share
+        // an id only when their clip rectangles are the same.
+        string clip = F($"plot-{f.Left}-{Top}-{f.PlotWidth}-{f.PlotHeight}");
+        svg.AppendLine(F($"<clipPath id=\"{clip}\"><rect x=\"{f.Left}\" y=\"{Top}\" width=\"{f.PlotWidth}\" height=\"{f.PlotHeight}\"/></clipPath>"));
+        svg.AppendLine(F($"<g clip-path=\"url(#{clip})\">"));
         foreach (var layer in layers)
         {
             layer(svg, f);
@@ -214,12 +225,20 @@ public sealed class Chart(string title, string xLabel, string yLabel)
         svg.AppendLine("</g>");
         svg.AppendLine(F($"<rect x=\"{f.Left}\" y=\"{Top}\" width=\"{f.PlotWidth}\" height=\"{f.PlotHeight}\" fill=\"none\" stroke=\"black\"/>"));
         DrawLegend(svg, f);
-        ColourBar(svg, f);
+        if (colourBar is { } bar)
+        {
+            Plots.ColourBar.Draw(svg, f.Left + f.PlotWidth + ColourBarGap, Top, f.PlotHeight, bar.Scale, bar.Lo, bar.Hi, bar.Label);
+        }
+        if (labelsLeftOut > 0)
+        {
+            // Said under the x axis name's line, at the left, where nothing else is drawn.
+            svg.AppendLine(F($"<text class=\"note\" x=\"4\" y=\"{Height - 3}\" font-size=\"10\" fill=\"#555555\">{labelsLeftOut} label{(labelsLeftOut == 1 ? "" : "s")} left out where dots crowd</text>"));
+        }
         svg.AppendLine("</svg>");
         return svg.ToString();
     }
 
-    private static int clipIds;
+    private const int ColourBarGap = 16;
 
     private void Axes(StringBuilder svg, Frame f)
     {
@@ -229,18 +248,18 @@ public sealed class Chart(string title, string xLabel, string yLabel)
             double px = f.Px(t);
             svg.AppendLine(F($"<line x1=\"{px:0.##}\" y1=\"{Top}\" x2=\"{px:0.##}\" y2=\"{bottom + 5}\" stroke=\"#e4e4e4\"/>"));
             svg.AppendLine(F($"<line x1=\"{px:0.##}\" y1=\"{bottom}\" x2=\"{px:0.##}\" y2=\"{bottom + 5}\" stroke=\"black\"/>"));
-            svg.AppendLine(F($"<text x=\"{px:0.##}\" y=\"{bottom + 19}\" text-anchor=\"middle\">{Number(t)}</text>"));
+            svg.AppendLine(F($"<text class=\"tick x\" x=\"{px:0.##}\" y=\"{bottom + 19}\" text-anchor=\"middle\">{Number(t)}</text>"));
         }
         foreach (double t in f.YTicks)
         {
             double py = f.Py(t);
             svg.AppendLine(F($"<line x1=\"{f.Left - 5}\" y1=\"{py:0.##}\" x2=\"{f.Left + f.PlotWidth}\" y2=\"{py:0.##}\" stroke=\"#e4e4e4\"/>"));
             svg.AppendLine(F($"<line x1=\"{f.Left - 5}\" y1=\"{py:0.##}\" x2=\"{f.Left}\" y2=\"{py:0.##}\" stroke=\"black\"/>"));
-            svg.AppendLine(F($"<text x=\"{f.Left - 8}\" y=\"{py + 4:0.##}\" text-anchor=\"end\">{Number(t)}</text>"));
+            svg.AppendLine(F($"<text class=\"tick y\" x=\"{f.Left - 8}\" y=\"{py + 4:0.##}\" text-anchor=\"end\">{Number(t)}</text>"));
         }
         string xName = LogX ? xLabel + " (log scale)" : xLabel, yName = LogY ? yLabel + " (log scale)" : yLabel;
-        svg.AppendLine(F($"<text x=\"{f.Left + f.PlotWidth / 2}\" y=\"{Height - 14}\" text-anchor=\"middle\">{Escape(xName)}</text>"));
-        svg.AppendLine(F($"<text x=\"16\" y=\"{Top + f.PlotHeight / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {Top + f.PlotHeight / 2})\">{Escape(yName)}</text>"));
+        svg.AppendLine(F($"<text class=\"axis-name x\" x=\"{f.Left + f.PlotWidth / 2}\" y=\"{Height - 16}\" text-anchor=\"middle\">{Escape(xName)}</text>"));
+        svg.AppendLine(F($"<text class=\"axis-name y\" x=\"16\" y=\"{Top + f.PlotHeight / 2}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {Top + f.PlotHeight / 2})\">{Escape(yName)}</text>"));
     }
 
     private void DrawLegend(StringBuilder svg, Frame f)
@@ -249,7 +268,7 @@ public sealed class Chart(string title, string xLabel, string yLabel)
         {
             return;
         }
-        int rowHeight = 17, boxWidth = 34 + 7 * legend.Max(e => e.Name.Length), boxHeight = legend.Count * rowHeight + 6;
+        int rowHeight = 17, boxWidth = 34 + (int)Math.Ceiling(legend.Max(e => TextWidth(e.Name, 12))), boxHeight = legend.Count * rowHeight + 6;
         int x = Legend is Corner.TopLeft or Corner.BottomLeft ? f.Left + 6 : f.Left + f.PlotWidth - boxWidth - 6;
         int y = Legend is Corner.TopLeft or Corner.TopRight ? Top + 6 : Top + f.PlotHeight - boxHeight - 6;
         svg.AppendLine(F($"<rect x=\"{x}\" y=\"{y}\" width=\"{boxWidth}\" height=\"{boxHeight}\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>"));
@@ -260,57 +279,38 @@ public sealed class Chart(string title, string xLabel, string yLabel)
             svg.AppendLine(isLine
                 ? F($"<line x1=\"{x + 6}\" y1=\"{cy}\" x2=\"{x + 26}\" y2=\"{cy}\" stroke=\"{colour}\" stroke-width=\"2\"{(dashed ? " stroke-dasharray=\"6 4\"" : "")}/>")
                 : F($"<circle cx=\"{x + 16}\" cy=\"{cy}\" r=\"4\" fill=\"{colour}\"/>"));
-            svg.AppendLine(F($"<text x=\"{x + 30}\" y=\"{cy + 4}\">{Escape(name)}</text>"));
+            svg.AppendLine(F($"<text class=\"legend\" x=\"{x + 30}\" y=\"{cy + 4}\">{Escape(name)}</text>"));
         }
-    }
-
-    private void ColourBar(StringBuilder svg, Frame f)
-    {
-        if (colourBar is not { } bar)
-        {
-            return;
-        }
-        int x = f.Left + f.PlotWidth + 16, barWidth = 14, steps = 50;
-        for (int k = 0; k < steps; k++)
-        {
-            double y = Top + (double)f.PlotHeight * (steps - 1 - k) / steps;
-            svg.AppendLine(F($"<rect x=\"{x}\" y=\"{y:0.##}\" width=\"{barWidth}\" height=\"{f.PlotHeight / (double)steps + 0.5:0.##}\" fill=\"{bar.Scale((k + 0.5) / steps)}\"/>"));
-        }
-        svg.AppendLine(F($"<rect x=\"{x}\" y=\"{Top}\" width=\"{barWidth}\" height=\"{f.PlotHeight}\" fill=\"none\" stroke=\"black\"/>"));
-        foreach (double t in Ticks.Linear(bar.Lo, bar.Hi).Where(t => t >= bar.Lo - 1e-12 && t <= bar.Hi + 1e-12))
-        {
-            double y = Top + f.PlotHeight * (bar.Hi - t) / (bar.Hi - bar.Lo);
-            svg.AppendLine(F($"<line x1=\"{x + barWidth}\" y1=\"{y:0.##}\" x2=\"{x + barWidth + 4}\" y2=\"{y:0.##}\" stroke=\"black\"/>"));
-            svg.AppendLine(F($"<text x=\"{x + barWidth + 6}\" y=\"{y + 4:0.##}\">{Number(t)}</text>"));
-        }
-        svg.AppendLine(F($"<text x=\"{x + barWidth / 2}\" y=\"{Top - 8}\" text-anchor=\"middle\" font-size=\"11\">{Escape(bar.Label)}</text>"));
     }
 
     /// <summary>
-    /// Where a point's label goes: right of the dot, else left, above or below it, whichever first overlaps
-    /// no label placed before (boxes estimated at 6.6 px a character, 11 px high); right of it if all do.
+    /// Where a point's label goes: beside the dot (right, left, above, below, then the four diagonals), at the first
+    /// place whose box (<see cref="Svg.TextWidth"/> wide, the font size high) lies inside the plot and overlaps no dot
+    /// and no label placed before; null when there is none, and the label is left out rather than drawn over another.
     /// </summary>
-    private static (double X, double Y, string Anchor) PlaceLabel(double px, double py, double radius, string label,
+    private static (double X, double Y, string Anchor)? PlaceLabel(Frame f, double px, double py, double radius, string label,
         List<(double X0, double Y0, double X1, double Y1)> taken)
     {
-        double w = 6.6 * label.Length, h = 11, gap = radius + 2;
+        double w = TextWidth(label, LabelFont), h = LabelFont, gap = radius + 2;
+        // (x, y, anchor) of the text and the left edge of its box; y is the baseline, the box spans [y − h + 2, y + 2]
         (double X, double Y, string Anchor, double Left)[] candidates =
         [
             (px + gap, py + 4, "start", px + gap), (px - gap, py + 4, "end", px - gap - w),
-            (px, py - gap - 1, "middle", px - w / 2), (px, py + gap + h, "middle", px - w / 2),
-            (px + gap, py - gap, "start", px + gap), (px - gap, py + gap + h - 2, "end", px - gap - w),
+            (px, py - gap - 2, "middle", px - w / 2), (px, py + gap + h, "middle", px - w / 2),
+            (px + gap, py - gap, "start", px + gap), (px - gap, py - gap, "end", px - gap - w),
+            (px + gap, py + gap + h - 2, "start", px + gap), (px - gap, py + gap + h - 2, "end", px - gap - w),
         ];
         foreach (var (x, y, anchor, left) in candidates)
         {
-            var box = (left, y - h + 2, left + w, y + 2);
-            if (!taken.Any(t => box.Item1 < t.X1 && t.X0 < box.Item3 && box.Item2 < t.Y1 && t.Y0 < box.Item4))
+            var box = (X0: left, Y0: y - h + 2, X1: left + w, Y1: y + 2);
+            bool inside = box.X0 >= f.Left && box.X1 <= f.Left + f.PlotWidth && box.Y0 >= Top && box.Y1 <= Top + f.PlotHeight;
+            if (inside && !taken.Any(t => box.X0 < t.X1 && t.X0 < box.X1 && box.Y0 < t.Y1 && t.Y0 < box.Y1))
             {
                 taken.Add(box);
                 return (x, y, anchor);
             }
         }
-        taken.Add((px + gap, py - h + 6, px + gap + w, py + 6));
-        return (px + gap, py + 4, "start");
+        return null;
     }
 
     private string NextColour() => Colours.Series[layers.Count % Colours.Series.Length];
@@ -382,11 +382,13 @@ public sealed class Chart(string title, string xLabel, string yLabel)
         public Frame(Chart c)
         {
             (logX, logY) = (c.LogX, c.LogY);
-            Left = Chart.Left;
-            PlotWidth = c.Width - Left - Right - (c.colourBar is null ? 0 : ColourBarSpace);
-            PlotHeight = c.Height - Top - Bottom;
             (XTicks, x0, x1) = Axis(c.XRange, c.extent.Select(p => p.X), logX);
             (YTicks, y0, y1) = Axis(c.YRange, c.extent.Select(p => p.Y), logY);
+            // Room on the left for the y axis name (up to x = 20) and the widest tick label, 8 px from the axis.
+            Left = (int)Math.Ceiling(Math.Max(MinLeft, 26 + YTicks.Select(t => TextWidth(Number(t), 12)).DefaultIfEmpty(0).Max() + 8));
+            int colourBarSpace = c.colourBar is { } bar ? ColourBarGap + (int)Math.Ceiling(Plots.ColourBar.Width(bar.Lo, bar.Hi)) : 0;
+            PlotWidth = c.Width - Left - Right - colourBarSpace;
+            PlotHeight = c.Height - Top - Bottom;
         }
 
         public double Px(double x) => Left + (Map(x, logX) - x0) / (x1 - x0) * PlotWidth;

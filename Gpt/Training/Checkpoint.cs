@@ -19,7 +19,7 @@ namespace Scratch.Gpt.Training;
 /// tokenizer.json         the text ↔ id dictionary
 /// optimizer.safetensors  AdamW's step counts and moments (state.i.step, state.i.exp_avg, state.i.exp_avg_sq)
 /// train_state.json       iteration, random generator states, best val loss, the evaluations
-/// loss.svg               the train and val loss curves
+/// loss.svg               the loss curves: every step's training loss, smoothed, and the evaluations
 /// checkpoint.json        the manifest: the iteration, and each file's size and SHA-256
 /// </code>
 /// A save replaces the whole set at once (<see cref="CheckpointDirectory"/>): a process killed at any moment leaves
@@ -55,7 +55,7 @@ public static class Checkpoint
             (ConfigFile, path => WriteText(path, model.Config.ToJson())),
             (TokenizerFile, path => WriteText(path, tokenizer.ToJson())),
             (OptimizerFile, path => Safetensors.Save(path, optimizer.SaveState(), iteration)),
-            (ChartFile, path => WriteText(path, LossChart.Render(state.Evals))),
+            (ChartFile, path => WriteText(path, LossChart.Render(state))),
             (StateFile, path => WriteText(path, state.ToJson())),
         ]);
     }

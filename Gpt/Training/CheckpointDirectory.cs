@@ -39,7 +39,13 @@ public static class CheckpointDirectory
         ["model.safetensors", "config.json", "tokenizer.json", "optimizer.safetensors", "train_state.json", "loss.svg", ManifestFile];
 
     /// <summary>For tests: called with the name of each point of a save, so a test can stop a save anywhere by throwing.</summary>
-    internal static Action<string>? StepHook { get; set; }
+    internal static Action<string>? StepHook
+    {
+        get => stepHook.Value;
+        set => stepHook.Value = value;
+    }
+
+    private static readonly AsyncLocal<Action<string>?> stepHook = new(); // per test: tests run in parallel
 
     /// <summary>
     /// Replaces the state in <paramref name="dir"/> (created if needed) with <paramref name="files"/>: each name with
@@ -137,7 +143,7 @@ public static class CheckpointDirectory
         {
             RollForward(dir, CheckpointManifest.FromJson(File.ReadAllText(pending), pending));
         }
-        var names = new HashSet<string>(KnownFiles);
+        var names = new HashSet<string>(KnownFiles) { "run.json", "report.html" }; // the last two: written beside the state when a run ends
         if (Manifest(dir) is { } current)
         {
             names.UnionWith(current.Files.Select(f => f.Name));

@@ -10,7 +10,9 @@ namespace Scratch.Gpt.Training;
 /// <para>
 /// On the steps a <see cref="TrainingWatch"/> measured (<see cref="TrainOptions.StatsInterval"/>), the line also has
 /// <c>grad_norm</c> (the global norm before clipping) and, for every parameter p by its nanoGPT name,
-/// <c>grad_norm/p</c> (‖g_p‖ before clipping) and <c>update_ratio/p</c> (‖Δw_p‖ / ‖w_p‖, null where ‖w_p‖ = 0): TensorBoard-style tags.
+/// <c>grad_norm/p</c> (‖g_p‖ before clipping), <c>update_ratio/p</c> (‖Δw_p‖ / ‖w_p‖, null where ‖w_p‖ = 0) and
+/// <c>weight_norm/p</c> (‖w_p‖ before the step, so that groups of parameters can be combined: ‖Δw_p‖ = ratio · ‖w_p‖):
+/// TensorBoard-style tags.
 /// </para>
 /// </summary>
 public sealed class MetricsLog : IDisposable
@@ -56,6 +58,10 @@ public sealed class MetricsLog : IDisposable
             foreach (var p in stats.Parameters)
             {
                 line[$"update_ratio/{p.Name}"] = double.IsFinite(p.UpdateRatio) ? p.UpdateRatio : null; // JSON has no ∞: weights that are all 0 (a bias at its start)
+            }
+            foreach (var p in stats.Parameters)
+            {
+                line[$"weight_norm/{p.Name}"] = p.WeightNorm;
             }
         }
         writer.WriteLine(line.ToJsonString());

@@ -16,7 +16,11 @@ namespace Scratch.Gpt.Training;
 /// <param name="BestValLoss">The lowest validation loss seen, or null before the first evaluation.</param>
 /// <param name="Evals">Every evaluation so far, in order (the loss curve).</param>
 /// <param name="Seed">The run's --seed (the evaluations' generator restarts from it), or null in a state saved before it was recorded.</param>
-public sealed record TrainState(int Iteration, RngState DataRng, RngState ModelRng, double? BestValLoss, IReadOnlyList<EvalPoint> Evals, ulong? Seed = null)
+/// <param name="StepLosses">The training loss of every step so far: entry i is step i's (NaN where unknown, as for
+/// the steps of a run resumed from a checkpoint that did not keep them); null is none.</param>
+/// <param name="Samples">A sample at each checkpoint so far (<see cref="SamplePoint"/>); null is none.</param>
+public sealed record TrainState(int Iteration, RngState DataRng, RngState ModelRng, double? BestValLoss, IReadOnlyList<EvalPoint> Evals,
+    ulong? Seed = null, IReadOnlyList<double>? StepLosses = null, IReadOnlyList<SamplePoint>? Samples = null)
 {
     /// <summary>The state as indented JSON.</summary>
     public string ToJson()
@@ -34,6 +38,9 @@ public sealed record TrainState(int Iteration, RngState DataRng, RngState ModelR
             ["best_val_loss"] = BestValLoss,
             ["seed"] = Seed,
             ["evals"] = evals,
+            // float32 losses, written as the shortest text that reads back as the same float; JSON has no NaN: null
+            ["step_losses"] = new JsonArray([.. (StepLosses ?? []).Select(l => double.IsFinite(l) ? JsonValue.Create((float)l) : null)]),
+            ["samples"] = new JsonArray([.. (Samples ?? []).Select(s => new JsonObject { ["iter"] = s.Iteration, ["text"] = s.Text })]),
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
@@ -46,13 +53,18 @@ public sealed record TrainState(int Iteration, RngState DataRng, RngState ModelR
             var root = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException("not a JSON object");
             var evals = root["evals"]!.AsArray().Select(e => new EvalPoint(
                 e!["iter"]!.GetValue<int>(), e["train_loss"]!.GetValue<double>(), e["val_loss"]!.GetValue<double>())).ToList();
+            // step_losses and samples are absent from the states of older versions
+            var losses = root["step_losses"]?.AsArray().Select(l => l is null ? double.NaN : (double)l.GetValue<float>()).ToList();
+            var samples = root["samples"]?.AsArray().Select(s => new SamplePoint(s!["iter"]!.GetValue<int>(), s["text"]!.GetValue<string>())).ToList();
             return new TrainState(
                 root["iteration"]!.GetValue<int>(),
                 Rng(root["data_rng"]!.AsObject()),
                 Rng(root["model_rng"]!.AsObject()),
                 root["best_val_loss"]?.GetValue<double>(),
                 evals,
-                root["seed"]?.GetValue<ulong>());
+                root["seed"]?.GetValue<ulong>(),
+                losses,
+                samples);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException)
         {

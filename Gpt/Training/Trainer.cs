@@ -97,6 +97,9 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
         var namedParameters = model.NamedParameters();
         var parameters = namedParameters.Select(p => p.Parameter).ToList();
         var evals = new List<EvalPoint>(saved?.Evals ?? []);
+        var stepLosses = new List<double>(saved?.StepLosses ?? []); // stepLosses[i]: step i's loss, for loss.svg and the report
+        stepLosses.AddRange(Enumerable.Repeat(double.NaN, Math.Max(0, (saved?.Iteration ?? 0) - stepLosses.Count)));
+        var samples = new List<SamplePoint>(saved?.Samples ?? []);
         double? best = saved?.BestValLoss;
         int iter = saved?.Iteration ?? 0;
         int lastEval = evals.Count > 0 ? evals[^1].Iteration : -1; // a checkpoint is saved right after an evaluation
@@ -109,7 +112,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
         var y = new int[B * T]; // (B, T)
 
         void Save() => Checkpoint.Save(options.OutDir, model, tokenizer, optimizer,
-            new TrainState(iter, dataRng.GetState(), modelRng.GetState(), best, evals, seed));
+            new TrainState(iter, dataRng.GetState(), modelRng.GetState(), best, evals, seed, stepLosses, samples));
 
         progress.Run(iter, options.MaxIters, () =>
         {
@@ -129,6 +132,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
                     best = Math.Min(best ?? double.PositiveInfinity, eval.ValLoss);
                     lastEval = iter;
                     progress.Eval(eval);
+                    samples.Add(SamplePoint.Take(model, tokenizer, iter, seed, data.Train[0])); // its own generator: training is unchanged
                     Save();
                 }
                 if (last)
@@ -153,6 +157,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
                 }
                 optimizer.Step();
                 double lossf = loss.Value.Item();
+                stepLosses.Add(lossf);
                 var stats = watch?.AfterStep(iter, lr, lossf); // how far the step moved each weight
                 optimizer.ZeroGrad();
                 double ms = stopwatch.Elapsed.TotalMilliseconds;

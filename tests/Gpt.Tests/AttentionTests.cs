@@ -37,12 +37,12 @@ public sealed class AttentionTests
     {
         var maps = AttentionMaps.Compute(TinyModels.Create<float>(TinyModels.Config()), Prompt);
         var doc = XDocument.Parse(AttentionSvg.Render(maps, Labels, 1, head)); // throws unless well-formed
-        var panels = doc.Descendants(Svg + "g").Where(g => (string?)g.Attribute("class") == "head").ToList();
+        var panels = doc.Descendants(Svg + "svg").Where(g => (string?)g.Attribute("class") == "head").ToList();
         Assert.Equal(head is null ? 2 : 1, panels.Count);
         foreach (var panel in panels)
         {
             int h = (int)panel.Attribute("data-head")!;
-            var cells = panel.Elements(Svg + "rect").ToList();
+            var cells = panel.Elements(Svg + "rect").Where(r => r.Attribute("data-query") is not null).ToList();
             Assert.Equal(5 * 5, cells.Count);
             foreach (var cell in cells)
             {

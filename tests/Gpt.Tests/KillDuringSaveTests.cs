@@ -25,8 +25,11 @@ public sealed class KillDuringSaveTests(ITestOutputHelper log) : IDisposable
          "--batch-size", "4", "--max-iters", $"{Iterations}", "--lr-decay-iters", $"{Iterations}", "--warmup-iters", "2",
          "--eval-interval", "1", "--eval-iters", "1", "--log-interval", "1", "--seed", "3"];
 
-    /// <summary>Starts <c>scratch</c> (the build beside the tests) in a new process; <paramref name="started"/> is set at its first evaluation line.</summary>
-    private static Process Start(string[] args, ManualResetEventSlim started)
+    /// <summary>
+    /// Starts <c>scratch</c> (the build beside the tests) in a new process; <paramref name="evaluated"/> is called with
+    /// the iteration of each evaluation line it prints (the save of that iteration's checkpoint follows at once).
+    /// </summary>
+    private static Process Start(string[] args, Action<int> evaluated)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -42,9 +45,10 @@ public sealed class KillDuringSaveTests(ITestOutputHelper log) : IDisposable
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, line) =>
         {
-            if (line.Data?.Contains("val loss", StringComparison.Ordinal) == true)
+            var match = EvalLine.Match(line.Data ?? "");
+            if (match.Success)
             {
-                started.Set(); // the model is built and the first checkpoint is being saved
+                evaluated(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
             }
         };
         process.ErrorDataReceived += (_, _) => { };
@@ -53,43 +57,50 @@ public sealed class KillDuringSaveTests(ITestOutputHelper log) : IDisposable
         return process;
     }
 
+    private static readonly System.Text.RegularExpressions.Regex EvalLine = new(@"^step (\d+): train loss .* val loss");
+
     [Fact]
     public void AKillAtAnyMomentLeavesOneSavedStateAndResumeEndsWhereTheUninterruptedRunEnds()
     {
         string reference = Path.Combine(cli.Dir, "reference");
-        double seconds; // from the first evaluation to the end
-        using (var started = new ManualResetEventSlim())
-        using (var whole = Start(Flags(reference), started))
+        var clock = Stopwatch.StartNew();
+        double first = 0, last = 0;
+        using (var whole = Start(Flags(reference), iteration => { if (iteration == 1) { first = clock.Elapsed.TotalMilliseconds; } last = clock.Elapsed.TotalMilliseconds; }))
         {
-            Assert.True(started.Wait(120_000), "the uninterrupted run did not start in 2 minutes");
-            var clock = Stopwatch.StartNew();
-            Assert.True(whole.WaitForExit(120_000), "the uninterrupted run did not finish in 2 minutes");
-            seconds = clock.Elapsed.TotalSeconds;
+            Assert.True(whole.WaitForExit(300_000), "the uninterrupted run did not finish in 5 minutes");
             Assert.Equal(0, whole.ExitCode);
         }
+        int between = Math.Max(1, (int)((last - first) / (Iterations - 1))); // ms from one evaluation line to the next
         string expected = Hash(Path.Combine(reference, Checkpoint.ModelFile));
 
+        // Each run is killed when it prints the evaluation of a random iteration k ≥ 1, after a random part of the time
+        // to the next one (while it takes a sample, saves checkpoint k or takes step k), or, every other run, 0–30 ms
+        // after the save of checkpoint k begins. Checkpoint k − 1 is complete by then, so there is always one to load.
         var random = new Random(2026);
-        int mid = 0, loaded = 0;
+        int mid = 0;
         const int kills = 10;
         for (int k = 0; k < kills; k++)
         {
             string dir = Path.Combine(cli.Dir, $"killed-{k}");
-            double delay = seconds * 0.9 * random.NextDouble(); // after the first evaluation, before the end
-            using (var started = new ManualResetEventSlim())
-            using (var run = Start(Flags(dir), started))
+            int target = random.Next(1, Iterations);
+            int delay = random.Next(0, between);
+            using (var reached = new ManualResetEventSlim())
+            using (var run = Start(Flags(dir), iteration => { if (iteration == target) { reached.Set(); } }))
             {
-                Assert.True(started.Wait(120_000), "the run did not start in 2 minutes");
-                if (run.WaitForExit(TimeSpan.FromSeconds(delay)))
+                Assert.True(reached.Wait(300_000), $"run {k} did not reach iteration {target}");
+                if (k % 2 == 1)
                 {
-                    continue; // finished before the kill: nothing to learn
+                    // Every other kill lands inside the save: from the moment its first staged file appears, 0–30 ms.
+                    var wait = Stopwatch.StartNew();
+                    while (!Directory.EnumerateFiles(dir, ".*").Any() && !run.HasExited && wait.ElapsedMilliseconds < 10_000)
+                    {
+                        Thread.Sleep(1);
+                    }
+                    delay = random.Next(0, 30);
                 }
+                Thread.Sleep(delay);
                 run.Kill(); // SIGKILL: no handler, no finally block runs
                 run.WaitForExit();
-            }
-            if (!CheckpointDirectory.HoldsCheckpoint(dir))
-            {
-                continue; // killed before its first save
             }
             string[] leftovers = [.. Directory.EnumerateFiles(dir, ".*").Select(Path.GetFileName)!];
             mid += leftovers.Length > 0 ? 1 : 0;
@@ -100,17 +111,15 @@ public sealed class KillDuringSaveTests(ITestOutputHelper log) : IDisposable
             var state = Checkpoint.LoadState(dir);
             Checkpoint.LoadOptimizer(dir, new Nn.Optimizers.AdamW<float>(Nn.Optimizers.ParamGroups.ForWeightDecay(model.NamedParameters(), 0.1)));
             Assert.Equal(manifest.Iteration, state.Iteration);
-            Assert.InRange(state.Iteration, 0, Iterations);
-            loaded++;
-            log.WriteLine($"kill {k} {delay:0.00} s after the first evaluation: iteration {state.Iteration}, leftovers [{string.Join(", ", leftovers)}]");
+            Assert.InRange(state.Iteration, target - 1, Iterations);
+            log.WriteLine($"kill {k} {delay} ms after {(k % 2 == 1 ? "the save began" : "evaluating")} iteration {target}: loaded iteration {state.Iteration}, leftovers [{string.Join(", ", leftovers)}]");
 
             var (code, _, err) = CliRunner.Run([.. Flags(dir), "--resume"]);
             Assert.True(code == 0, err);
             Assert.Equal(expected, Hash(Path.Combine(dir, Checkpoint.ModelFile)));
             Assert.Empty(Directory.EnumerateFiles(dir, ".*"));
         }
-        log.WriteLine($"{loaded} of {kills} kills left a checkpoint; {mid} of them were in the middle of a save");
-        Assert.True(loaded >= 3, $"only {loaded} of {kills} kills left a checkpoint (the uninterrupted run took {seconds:0.0} s after its first evaluation)");
+        log.WriteLine($"{kills} kills, {mid} of them in the middle of a save");
     }
 
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));

@@ -37,10 +37,15 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(state.Evals.Min(e => e.ValLoss), state.BestValLoss);
 
         var svg = XDocument.Parse(File.ReadAllText(Path.Combine(outDir, Checkpoint.ChartFile)));
-        Assert.Equal(2, svg.Descendants().Count(e => e.Name.LocalName == "polyline"));
+        // every step's loss, the same smoothed, the train and val evaluations
+        Assert.Equal([20, 20, 3, 3], svg.Descendants().Where(e => e.Name.LocalName == "polyline").Select(p => p.Attribute("points")!.Value.Split(' ').Length));
         Assert.Contains(svg.Descendants(), e => e.Name.LocalName == "text" && e.Value == "iteration");
 
         var lines = File.ReadAllLines(Path.Combine(cli.Dir, "m.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        // The state keeps every step's loss (for loss.svg and report.html): the metrics file's, as the float32 it was.
+        Assert.Equal(lines.Take(20).Select(l => (float)(double)l["loss"]!), state.StepLosses!.Select(l => (float)l));
+        Assert.Equal([0, 10, 20], state.Samples!.Select(s => s.Iteration));
+        Assert.All(state.Samples!, s => Assert.StartsWith("\n", s.Text));
         Assert.Equal(21, lines.Count); // 20 steps and the final evaluation
         Assert.All(lines.Take(20), l => Assert.True(l.ContainsKey("loss") && l.ContainsKey("lr") && l.ContainsKey("ms")));
         Assert.Equal(Enumerable.Range(0, 21), lines.Select(l => (int)l["iter"]!));

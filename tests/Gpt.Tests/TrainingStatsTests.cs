@@ -127,6 +127,12 @@ public sealed class TrainingStatsTests : IDisposable
         Assert.Equal((double)line["grad_norm"]!, Math.Sqrt(sumOfSquares), 1e-9); // the global norm is the per-parameter norms together
         Assert.All(line.Where(kv => kv.Key.StartsWith("update_ratio/", StringComparison.Ordinal)), kv => Assert.InRange((double)kv.Value!, 1e-7, 1.0));
         Assert.Null(lines[0]["update_ratio/transformer.h.0.attn.c_attn.bias"]); // a bias starts at 0: ‖Δw‖/‖w‖ is not a number
+        Assert.Equal(0.0, (double)lines[0]["weight_norm/transformer.h.0.attn.c_attn.bias"]!);
+        // ‖w‖ before step 0 is the norm of the initial weights, drawn from the seed (1337) as the trainer drew them.
+        var config = Model.GptConfig.FromJson(File.ReadAllText(Path.Combine(cli.Dir, "out", Checkpoint.ConfigFile)));
+        var initial = new Model.GptModel<float>(config, new Scratch.Tensors.Rng(1337)).NamedParameters().Single(p => p.Name == "transformer.wte.weight").Parameter.Value;
+        double norm = Math.Sqrt(initial.ToArray().Sum(w => (double)w * w));
+        Assert.Equal(norm, (double)lines[0]["weight_norm/transformer.wte.weight"]!, 1e-9);
     }
 
     [Fact]
