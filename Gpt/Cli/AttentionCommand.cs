@@ -29,14 +29,18 @@ public static class AttentionCommand
             string dir = parse.GetValue(ckpt)!, path = parse.GetValue(outFile)!;
             Preflight.InputFolder("--ckpt", dir);
             Preflight.OutputFile("--out", path);
-            var config = CheckpointLoader.LoadConfig(dir); // the ranges are checked before the weights are read
             int l = parse.GetValue(layer);
             int? h = parse.GetValue(head);
-            if (l < 0 || l >= config.NLayer)
+            if (l < 0 || h < 0)
+            {
+                throw new ArgumentException(l < 0 ? $"--layer {l} is out of range: layers count from 0" : $"--head {h} is out of range: heads count from 0");
+            }
+            var config = CheckpointLoader.LoadConfig(dir); // the ranges are checked before the weights are read
+            if (l >= config.NLayer)
             {
                 throw new ArgumentException($"--layer {l} is out of range: the model has layers 0 to {config.NLayer - 1}");
             }
-            if (h is int hh && (hh < 0 || hh >= config.NHead))
+            if (h is int hh && hh >= config.NHead)
             {
                 throw new ArgumentException($"--head {hh} is out of range: each layer has heads 0 to {config.NHead - 1}");
             }

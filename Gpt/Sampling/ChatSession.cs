@@ -105,7 +105,7 @@ public sealed class ChatSession
 
     /// <summary>
     /// The first character of <paramref name="text"/> the tokenizer cannot encode, counted from 1 within that text
-    /// (not within the transcript around it): "character 3, 'é' (U+00E9), is not in the model's vocabulary"; or null.
+    /// (not within the transcript around it): "character 3, 'é' (U+00E9), is not in the vocabulary (65 tokens)"; or null.
     /// </summary>
     private string? UnknownCharacter(string text)
     {
@@ -118,7 +118,7 @@ public sealed class ChatSession
             }
             catch (ArgumentException)
             {
-                return $"character {position}, {Characters.Describe(rune)}, is not in the model's vocabulary of {tokenizer.VocabSize} tokens";
+                return $"character {position}, {Characters.Describe(rune)}, is not in the vocabulary ({tokenizer.VocabSize} tokens)";
             }
             position++;
         }
