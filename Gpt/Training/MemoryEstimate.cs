@@ -144,7 +144,10 @@ public sealed record MemoryEstimate
         }
     }
 
-    /// <summary>"3.1 GB (weights 0.8 GB, gradients 0.8 GB, AdamW m and v 1.5 GB, activations for B × T = 12 × 64: 12.6 MB)".</summary>
+    /// <summary>
+    /// The estimate and its parts: "316.9 GB (weights 76.8 GB for 19,201,480,000 parameters, gradients 76.8 GB, AdamW m and v
+    /// 153.6 GB, activations and their gradients 9.7 GB for B × T = 12 × 64)".
+    /// </summary>
     public string Describe()
     {
         string parts = Training
