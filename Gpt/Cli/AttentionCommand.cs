@@ -26,17 +26,25 @@ public static class AttentionCommand
         { ckpt, prompt, layer, head, outFile };
         command.SetAction(parse => CliErrors.Guard("attention", error, () =>
         {
-            var (model, tokenizer) = CheckpointLoader.Load(parse.GetValue(ckpt)!);
+            string dir = parse.GetValue(ckpt)!, path = parse.GetValue(outFile)!;
+            Preflight.InputFolder("--ckpt", dir);
+            Preflight.OutputFile("--out", path);
             int l = parse.GetValue(layer);
             int? h = parse.GetValue(head);
-            if (l < 0 || l >= model.Config.NLayer)
+            if (l < 0 || h < 0)
             {
-                throw new ArgumentException($"--layer {l} is out of range: the model has layers 0 to {model.Config.NLayer - 1}");
+                throw new ArgumentException(l < 0 ? $"--layer {l} is out of range: layers count from 0" : $"--head {h} is out of range: heads count from 0");
             }
-            if (h is int hh && (hh < 0 || hh >= model.Config.NHead))
+            var config = CheckpointLoader.LoadConfig(dir); // the ranges are checked before the weights are read
+            if (l >= config.NLayer)
             {
-                throw new ArgumentException($"--head {hh} is out of range: each layer has heads 0 to {model.Config.NHead - 1}");
+                throw new ArgumentException($"--layer {l} is out of range: the model has layers 0 to {config.NLayer - 1}");
             }
+            if (h is int hh && hh >= config.NHead)
+            {
+                throw new ArgumentException($"--head {hh} is out of range: each layer has heads 0 to {config.NHead - 1}");
+            }
+            var (model, tokenizer) = CheckpointLoader.Load(dir);
             int[] ids = CommandSupport.EncodePrompt(tokenizer, CommandSupport.Unescape(parse.GetValue(prompt)!));
             if (ids.Length > model.Config.BlockSize)
             {
@@ -44,7 +52,6 @@ public static class AttentionCommand
             }
             var maps = AttentionMaps.Compute(model, ids);
             var labels = ids.Select(id => TokenLabel.Of(tokenizer, id)).ToArray();
-            string path = parse.GetValue(outFile)!;
             File.WriteAllText(path, AttentionSvg.Render(maps, labels, l, h));
             output.WriteLine($"wrote {path}: layer {l}, {(h is int one ? $"head {one}" : $"heads 0 to {maps.Heads - 1}")}, {ids.Length} tokens");
             return 0;

@@ -36,13 +36,14 @@ public static class ChatCommand
             var sampling = new SamplingOptions(parse.GetValue(temperature), parse.GetValue(topK), parse.GetValue(topP)).Validate();
             var chat = new ChatOptions(CommandSupport.Unescape(parse.GetValue(system)!), CommandSupport.Unescape(parse.GetValue(userPrefix)!),
                 CommandSupport.Unescape(parse.GetValue(assistantPrefix)!), parse.GetValue(maxNew)).Validate();
+            Preflight.InputFolder("--ckpt", parse.GetValue(ckpt));
             var (model, tokenizer) = CheckpointLoader.Load(parse.GetValue(ckpt)!);
             var session = new ChatSession(new KvCache<float>(model), tokenizer, chat, sampling, new Rng(parse.GetValue(seed)));
             session.Run(input, piece =>
             {
                 output.Write(piece);
                 output.Flush();
-            });
+            }, problem => error.WriteLine($"scratch chat: {problem}")); // a line the model cannot read is not the end of the chat
             return 0;
         }));
         return command;

@@ -46,6 +46,8 @@ public static class EmbeddingsCommand
             {
                 throw new ArgumentException($"--top must be ≥ 1, got {k}");
             }
+            Preflight.InputFolder("--ckpt", parse.GetValue(ckpt));
+            Preflight.OutputFile("--out", path);
             var (model, tokenizer) = CheckpointLoader.Load(parse.GetValue(ckpt)!);
             var space = EmbeddingSpace.FromModel(model);
             var console = CommandSupport.Console(output);

@@ -48,14 +48,16 @@ internal static class EvalCommand
                 throw new ArgumentException($"--batch-size {B} must be positive");
             }
             string dir = parse.GetValue(ckpt)!;
-            var (model, tokenizer) = Checkpoint.LoadModel(dir, new Rng(0));
+            Preflight.InputFolder("--ckpt", dir);
             string corpus = parse.GetValue(data) ?? CorpusCache.Shakespeare(output.WriteLine);
-            string text = TokenData.ReadCorpus(corpus);
-            if (text.Length == 0)
+            var file = CorpusFile.Read(corpus); // a missing or empty corpus fails before the model is loaded
+            if (file.IsEmpty)
             {
                 throw new ArgumentException($"the corpus {corpus} is empty");
             }
-            var tokens = TokenData.FromText(text, tokenizer);
+            MemoryEstimate.ForInference(Checkpoints.CheckpointLoader.LoadConfig(dir), B).EnsureFits("use a smaller --batch-size");
+            var (model, tokenizer) = Checkpoint.LoadModel(dir, new Rng(0));
+            var tokens = new TokenData(file.Encode(tokenizer));
             int T = model.Config.BlockSize;
             if (tokens.Get(which).Length < T + 1)
             {

@@ -36,32 +36,41 @@ public static class NGramCommand
         { data, n, smoothing, ckpt, maxNew, windows, seed };
         command.SetAction(parse => CliErrors.Guard("ngram", error, () =>
         {
-            string path = parse.GetValue(data)!, text = TokenData.ReadCorpus(path);
-            if (text.Length == 0)
+            // Every number first, so that a mistake costs nothing.
+            int order = Preflight.AtLeast("--n", parse.GetValue(n), 1), count = Preflight.AtLeast("--max-new-tokens", parse.GetValue(maxNew), 0);
+            int maxWindows = Preflight.AtLeast("--eval-windows", parse.GetValue(windows), 1);
+            double k = Preflight.Positive("--smoothing", parse.GetValue(smoothing));
+            string path = parse.GetValue(data)!;
+            string? dir = parse.GetValue(ckpt);
+            Preflight.InputFolder("--ckpt", dir);
+            var corpus = CorpusFile.Read(path);
+            if (corpus.IsEmpty)
             {
                 throw new ArgumentException($"the corpus {path} is empty");
             }
-            string? dir = parse.GetValue(ckpt);
             GptModel<float>? model = null;
-            ITokenizer tokenizer = CharTokenizer.FromText(text);
+            ITokenizer tokenizer;
             if (dir is not null)
             {
                 (model, tokenizer) = CheckpointLoader.Load(dir);
             }
-            var tokens = TokenData.FromText(text, tokenizer);
-            int order = parse.GetValue(n);
-            var ngram = NGramModel.Train(tokens.Train, order, tokenizer.VocabSize, parse.GetValue(smoothing));
+            else
+            {
+                tokenizer = CharTokenizer.FromText(corpus.Text);
+            }
+            var tokens = new TokenData(corpus.Encode(tokenizer));
+            var ngram = NGramModel.Train(tokens.Train, order, tokenizer.VocabSize, k);
             double loss = ngram.Loss(tokens.Val);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{order}-gram, k = {ngram.Smoothing}: {tokens.Train.Length:N0} train tokens, {tokens.Val.Length:N0} val tokens, V = {tokenizer.VocabSize}, {ngram.ContextsSeen:N0} contexts seen"));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"n-gram val loss: {loss:F4} nats/token (perplexity {Math.Exp(loss):F2})"));
             if (model is not null)
             {
-                double gpt = GptValLoss(model, tokens.Val, parse.GetValue(windows));
+                double gpt = GptValLoss(model, tokens.Val, maxWindows);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"GPT val loss:    {gpt:F4} nats/token (perplexity {Math.Exp(gpt):F2})"));
             }
             int[] prompt = tokens.Val[..Math.Max(order - 1, 0)].ToArray();
-            var sample = ngram.Sample(prompt, parse.GetValue(maxNew), new Rng(parse.GetValue(seed)));
+            var sample = ngram.Sample(prompt, count, new Rng(parse.GetValue(seed)));
             output.WriteLine("sample:");
             output.WriteLine(tokenizer.Decode([.. prompt, .. sample]));
             return 0;

@@ -29,6 +29,7 @@ public static class ParamsCommand
             {
                 throw new ArgumentException("give --ckpt or --preset, not both");
             }
+            Preflight.InputFolder("--ckpt", dir);
             var config = dir is not null ? CheckpointLoader.LoadConfig(dir) : ParameterTable.Preset(name ?? "gpt2");
             var table = ParameterTable.FromConfig(config);
             Write(table, dir ?? name ?? "gpt2", output);

@@ -30,6 +30,8 @@ public static class QuantizeCommand
         {
             var scheme = QuantSchemes.Parse(parse.GetValue(to)!);
             string source = parse.GetValue(ckpt)!, target = parse.GetValue(outDir)!;
+            Preflight.InputFolder("--ckpt", source);
+            Preflight.OutputFolder("--out", target);
             var report = QuantizedCheckpoint.Write(source, target, scheme);
             var quantized = report.Weights.Where(w => w.Quantized).ToList();
             var kept = report.Weights.Where(w => !w.Quantized).ToList();

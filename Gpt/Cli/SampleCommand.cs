@@ -39,6 +39,7 @@ public static class SampleCommand
             {
                 throw new ArgumentException($"--max-new-tokens must be ≥ 0, got {count}");
             }
+            Preflight.InputFolder("--ckpt", parse.GetValue(ckpt));
             var (model, tokenizer) = CheckpointLoader.Load(parse.GetValue(ckpt)!);
             string text = CommandSupport.Unescape(parse.GetValue(prompt)!);
             int[] ids = CommandSupport.EncodePrompt(tokenizer, text);

@@ -138,6 +138,8 @@ internal static class TokenizeCommand
     {
         if (vocab is not null && ckpt is not null)
             throw new ArgumentException("give --vocab or --ckpt, not both");
+        Preflight.InputFolder("--vocab", vocab);
+        Preflight.InputFolder("--ckpt", ckpt);
         if (vocab is not null)
             return Gpt2Tokenizer.FromDirectory(vocab);
         if (ckpt is null)
@@ -168,8 +170,9 @@ internal static class TokenizeCommand
     private static string Count(int n, string noun) => $"{CommandSupport.Thousands(n)} {noun}{(n == 1 ? "" : "s")}";
 
     private static byte[] ReadFile(string path) =>
-        File.Exists(path) ? File.ReadAllBytes(path)
-            : throw new FileNotFoundException($"input file not found: {path} (looked for {Path.GetFullPath(path)})", path);
+        Directory.Exists(path) ? throw new IOException($"input file {path} is a directory; give a text file")
+        : File.Exists(path) ? File.ReadAllBytes(path)
+        : throw new FileNotFoundException($"input file not found: {path} (looked for {Path.GetFullPath(path)})", path);
 
     private static byte[] ReadAll(Stream stream)
     {

@@ -91,6 +91,9 @@ internal static class TrainCommand
                 Metrics = parse.GetValue(metrics),
                 StatsInterval = parse.GetValue(logGradNorms) ? parse.GetValue(logInterval) : 0,
             }.Validate();
+            Preflight.OutputFolder("--out", options.OutDir); // before any work: a path that cannot be written fails now, not at the first save
+            Preflight.OutputFile("--metrics", options.Metrics, createsFolders: true);
+            Preflight.InputFolder("--vocab", options.Vocab);
             if (options.StatsInterval > 0 && options.Metrics is null)
             {
                 throw new ArgumentException("--log-grad-norms writes to the metrics file: give --metrics FILE too");

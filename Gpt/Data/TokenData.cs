@@ -39,27 +39,28 @@ public sealed class TokenData
         return new TokenData(tokenizer.Encode(text));
     }
 
-    /// <summary>Reads a UTF-8 text file and encodes it with <paramref name="tokenizer"/>.</summary>
+    /// <summary>Reads a corpus file and encodes it with <paramref name="tokenizer"/> (see <see cref="CorpusFile.Encode"/>).</summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/> (the message names it).</exception>
+    /// <exception cref="IOException">The path is a directory.</exception>
+    /// <exception cref="InvalidDataException">The file is not UTF-8 and the tokenizer is not byte-level BPE.</exception>
     /// <exception cref="ArgumentException">The file is empty, or the tokenizer rejects its text.</exception>
     public static TokenData FromFile(string path, ITokenizer tokenizer)
     {
-        var text = ReadCorpus(path);
-        if (text.Length == 0)
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var corpus = CorpusFile.Read(path);
+        if (corpus.IsEmpty)
             throw new ArgumentException($"the corpus {path} is empty: it has no text to train on", nameof(path));
-        return FromText(text, tokenizer);
+        return new TokenData(corpus.Encode(tokenizer));
     }
 
-    /// <summary>The text of a corpus file (UTF-8), with an error that names the path if it is missing.</summary>
+    /// <summary>
+    /// The text of a corpus file, which must be UTF-8 (see <see cref="CorpusFile"/>, which also reads files that
+    /// are not, for the byte-level BPE tokenizer).
+    /// </summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
-    public static string ReadCorpus(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-            throw new FileNotFoundException(
-                $"corpus file not found: {path} (looked for {Path.GetFullPath(path)})", path);
-        return File.ReadAllText(path);
-    }
+    /// <exception cref="IOException">The path is a directory.</exception>
+    /// <exception cref="InvalidDataException">The file is not UTF-8 (the message names the byte and what was found).</exception>
+    public static string ReadCorpus(string path) => CorpusFile.Read(path).Text;
 
     /// <summary>All the token ids, N of them.</summary>
     public ReadOnlySpan<int> Tokens => tokens;

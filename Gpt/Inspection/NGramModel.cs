@@ -125,6 +125,7 @@ public sealed class NGramModel
     }
 
     /// <summary>Draws <paramref name="count"/> tokens after <paramref name="prompt"/> (at least n − 1 tokens), each from P(· | last n − 1).</summary>
+    /// <exception cref="ArgumentException">The prompt is too short, or <paramref name="count"/> is negative (thrown on the call).</exception>
     public IEnumerable<int> Sample(IReadOnlyList<int> prompt, int count, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(prompt);
@@ -132,6 +133,10 @@ public sealed class NGramModel
         if (prompt.Count < N - 1)
         {
             throw new ArgumentException($"ngram: sampling with n = {N} needs a prompt of at least {N - 1} tokens, got {prompt.Count}");
+        }
+        if (count < 0)
+        {
+            throw new ArgumentException($"--max-new-tokens must be ≥ 0, got {count}");
         }
         return Run([.. prompt], count, rng);
     }

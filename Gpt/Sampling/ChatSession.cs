@@ -39,11 +39,19 @@ public sealed class ChatSession
         this.chat = chat.Validate();
         this.sampling = sampling.Validate();
         this.rng = rng;
+        // Fail now, not at the first turn, if the system prompt or a prefix has characters the model does not know.
+        foreach (var (flag, text) in new[] { ("--system", chat.SystemPrompt), ("--user-prefix", chat.UserPrefix), ("--assistant-prefix", chat.AssistantPrefix) })
+        {
+            if (UnknownCharacter(text) is string unknown)
+            {
+                throw new ArgumentException($"{flag}: {unknown}");
+            }
+        }
         if (chat.SystemPrompt.Length > 0)
         {
             transcript.Append(chat.SystemPrompt).Append("\n\n");
         }
-        tokenizer.Encode(transcript.ToString()); // fail now, not at the first turn, if the system prompt has unknown characters
+        tokenizer.Encode(transcript.ToString());
     }
 
     /// <summary>The conversation so far, as the model sees it.</summary>
@@ -65,15 +73,25 @@ public sealed class ChatSession
         return Stream(prompt, context);
     }
 
-    /// <summary>Reads user turns from <paramref name="input"/> (one per line, until the end; blank lines skipped) and writes each streamed reply.</summary>
-    public void Run(TextReader input, Action<string> write)
+    /// <summary>
+    /// Reads user turns from <paramref name="input"/> (one per line, until the end; blank lines skipped) and writes each
+    /// streamed reply. A line with a character the tokenizer cannot encode is not sent: <paramref name="reject"/> (or,
+    /// without it, <paramref name="write"/>) is told which character of that line it is, and the next line is read.
+    /// </summary>
+    public void Run(TextReader input, Action<string> write, Action<string>? reject = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(write);
+        reject ??= problem => write(problem + "\n");
         while (input.ReadLine() is string line)
         {
             if (line.Trim().Length == 0)
             {
+                continue;
+            }
+            if (UnknownCharacter(line) is string unknown)
+            {
+                reject($"your line was not sent: {unknown}; type it again without it");
                 continue;
             }
             write($"{chat.AssistantPrefix}\n");
@@ -83,6 +101,28 @@ public sealed class ChatSession
             }
             write("\n");
         }
+    }
+
+    /// <summary>
+    /// The first character of <paramref name="text"/> the tokenizer cannot encode, counted from 1 within that text
+    /// (not within the transcript around it): "character 3, 'é' (U+00E9), is not in the vocabulary (65 tokens)"; or null.
+    /// </summary>
+    private string? UnknownCharacter(string text)
+    {
+        int position = 1;
+        foreach (var rune in text.EnumerateRunes()) // a lone surrogate comes as U+FFFD
+        {
+            try
+            {
+                tokenizer.Encode(rune.ToString());
+            }
+            catch (ArgumentException)
+            {
+                return $"character {position}, {Characters.Describe(rune)}, is not in the vocabulary ({tokenizer.VocabSize} tokens)";
+            }
+            position++;
+        }
+        return null;
     }
 
     private IEnumerable<string> Stream(string prompt, int[] context)

@@ -32,13 +32,29 @@ public sealed partial class BpeTokenizer
     /// <param name="onMerge">Called after each merge with the merge and the count of its pair, for progress
     /// or for watching what BPE learns.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="vocabSize"/> is below 256.</exception>
-    /// <exception cref="ArgumentException">The text holds an unpaired surrogate, or runs out of pairs.</exception>
+    /// <exception cref="ArgumentException">The text holds an unpaired surrogate, is too short for the vocabulary, or runs out of pairs.</exception>
     public static BpeTokenizer Train(string text, int vocabSize, Action<BpeMerge, int>? onMerge = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         CheckVocabSize(vocabSize);
-        var bytes = ToUtf8(text, "BpeTokenizer.Train");
+        return Train(ToUtf8(text, "BpeTokenizer.Train"), vocabSize, onMerge);
+    }
+
+    /// <summary>
+    /// <see cref="Train(string, int, Action{BpeMerge, int}?)"/> on bytes that need not be UTF-8 (Latin-1 text, a
+    /// binary file): byte-level BPE never looks at characters, so any bytes have a tokenization.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="vocabSize"/> is below 256.</exception>
+    /// <exception cref="ArgumentException">The bytes are too few for the vocabulary, or run out of pairs.</exception>
+    public static BpeTokenizer Train(ReadOnlySpan<byte> bytes, int vocabSize, Action<BpeMerge, int>? onMerge = null)
+    {
+        CheckVocabSize(vocabSize);
         var n = bytes.Length;
+        if (vocabSize - ByteVocabSize > Math.Max(n - 1, 0))
+            throw new ArgumentException(
+                $"BpeTokenizer.Train: a vocabulary of {vocabSize} needs {vocabSize - ByteVocabSize} merges, but a text of {n} bytes "
+                + $"allows at most {Math.Max(n - 1, 0)} (each merge joins two tokens into one); ask for at most {ByteVocabSize + Math.Max(n - 1, 0)} "
+                + "or give a longer text", nameof(vocabSize));
         var tok = new int[n];             // tok[p]: the token starting at byte p, or −1 once merged away
         var next = new int[n];
         var prev = new int[n];

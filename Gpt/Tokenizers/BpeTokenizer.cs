@@ -89,7 +89,15 @@ public sealed partial class BpeTokenizer : ITokenizer
     public int[] Encode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var bytes = ToUtf8(text, "BpeTokenizer.Encode");
+        return Encode(ToUtf8(text, "BpeTokenizer.Encode"));
+    }
+
+    /// <summary>
+    /// The tokens of any bytes, UTF-8 or not (Latin-1 text, a binary file): the bytes, then the merges as in
+    /// <see cref="Encode(string)"/>. <see cref="DecodeBytes"/> gives the same bytes back.
+    /// </summary>
+    public int[] Encode(ReadOnlySpan<byte> bytes)
+    {
         var ids = new int[bytes.Length];
         for (var i = 0; i < bytes.Length; i++)
             ids[i] = bytes[i];

@@ -1,3 +1,4 @@
+using Scratch.Gpt.Data;
 using Scratch.Gpt.Model;
 using Scratch.Gpt.Tokenizers;
 
@@ -150,16 +151,24 @@ public sealed record TrainOptions
         return this;
     }
 
-    /// <summary>The tokenizer a fresh run uses: built from <paramref name="text"/> (char, bpe) or read from <see cref="Vocab"/> (gpt2).</summary>
+    /// <summary>
+    /// The tokenizer a fresh run uses: built from the corpus (char from its text, bpe from its bytes, which need not
+    /// be UTF-8) or read from <see cref="Vocab"/> (gpt2).
+    /// </summary>
     /// <exception cref="ArgumentException">The text cannot be tokenized (or is too short for the BPE vocabulary).</exception>
     /// <exception cref="IOException">GPT-2's files are missing (the message names the file).</exception>
-    /// <exception cref="InvalidDataException">GPT-2's files are malformed (the message names the file).</exception>
-    public ITokenizer MakeTokenizer(string text) => Tokenizer switch
+    /// <exception cref="InvalidDataException">The corpus is not UTF-8 and the tokenizer is not bpe, or GPT-2's files are
+    /// malformed (the message names the file).</exception>
+    public ITokenizer MakeTokenizer(CorpusFile corpus)
     {
-        "bpe" => BpeTokenizer.Train(text, VocabSize),
-        "gpt2" => Gpt2Tokenizer.FromDirectory(Vocab!),
-        _ => CharTokenizer.FromText(text),
-    };
+        ArgumentNullException.ThrowIfNull(corpus);
+        if (Tokenizer == "bpe")
+        {
+            return corpus.TrainBpe(VocabSize);
+        }
+        string text = corpus.Text; // not UTF-8: refused here, before GPT-2's files are read
+        return Tokenizer == "gpt2" ? Gpt2Tokenizer.FromDirectory(Vocab!) : CharTokenizer.FromText(text);
+    }
 
     /// <summary>The model shape: the preset with the flags that were given laid over it, and the tokenizer's vocabulary size.</summary>
     /// <exception cref="ArgumentException">The preset is unknown, or the shape is not a model (n_embd not divisible by n_head, …).</exception>

@@ -46,11 +46,11 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
         options.Validate();
         if (!options.Resume)
         {
-            options.ModelConfig(vocabSize: 1); // a bad shape fails now, not after reading the corpus and training a tokenizer
+            MemoryEstimate.CheckTraining(options); // a bad shape, or one too large to fit, fails now, not after reading the corpus and training a tokenizer
         }
         CheckOutDir(options);
-        string text = TokenData.ReadCorpus(options.Data);
-        if (text.Length == 0)
+        var corpus = CorpusFile.Read(options.Data);
+        if (corpus.IsEmpty)
         {
             throw new ArgumentException($"the corpus {options.Data} is empty: it has no text to train on");
         }
@@ -63,6 +63,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
         TrainState? saved = null;
         if (options.Resume)
         {
+            MemoryEstimate.CheckTraining(Checkpoints.CheckpointLoader.LoadConfig(options.OutDir), options.BatchSize);
             (model, tokenizer) = Checkpoint.LoadModel(options.OutDir, modelRng);
             saved = Checkpoint.LoadState(options.OutDir);
             modelRng.SetState(saved.ModelRng);
@@ -71,13 +72,14 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
         }
         else
         {
-            tokenizer = options.MakeTokenizer(text);
+            tokenizer = options.MakeTokenizer(corpus);
+            MemoryEstimate.CheckTraining(options, tokenizer.VocabSize);
             model = new GptModel<float>(options.ModelConfig(tokenizer.VocabSize), modelRng);
         }
         var config = model.Config;
         int B = options.BatchSize, T = config.BlockSize;
 
-        var data = TokenData.FromText(text, tokenizer);
+        var data = new TokenData(corpus.Encode(tokenizer));
         if (data.Train.Length < T + 1 || data.Val.Length < T + 1)
         {
             throw new ArgumentException(

@@ -171,8 +171,12 @@ public sealed class BpeTokenizerTests
         Assert.Equal("hello"u8.ToArray().Select(b => (int)b), bytes.Encode("hello"));
         var tooSmall = Assert.Throws<ArgumentOutOfRangeException>(() => BpeTokenizer.Train("hello", 255));
         Assert.Contains("at least the 256 byte tokens", tooSmall.Message);
-        var outOfPairs = Assert.Throws<ArgumentException>(() => BpeTokenizer.Train("abc", 260));
+        var outOfPairs = Assert.Throws<ArgumentException>(() => BpeTokenizer.Train("aaaa", 259)); // aa·aa, then (aa aa): one token
         Assert.Contains("after 2 merges", outOfPairs.Message);
+        // Fewer bytes than merges + 1 is refused before any counting (--vocab-size 2147483647 used to start training).
+        var tooShort = Assert.Throws<ArgumentException>(() => BpeTokenizer.Train("abc", 260));
+        Assert.Contains("needs 4 merges, but a text of 3 bytes allows at most 2", tooShort.Message);
+        Assert.Contains("allows at most", Assert.Throws<ArgumentException>(() => BpeTokenizer.Train("abc", int.MaxValue)).Message);
         Assert.Throws<ArgumentException>(() => BpeTokenizer.Train("", 257));
     }
 

@@ -81,4 +81,35 @@ public sealed class ChatTests
         var error = Assert.Throws<ArgumentException>(() => chat.Reply("zzz"));
         Assert.Contains("not in the vocabulary", error.Message);
     }
+
+    [Fact]
+    public void ALineWithAnUnknownCharacterIsNotSentAndTheChatGoesOn()
+    {
+        var source = new ScriptedSource("yo\nA:");
+        var chat = new ChatSession(source, Tokenizer, new ChatOptions("hi", "A:", "B:"), SamplingOptions.Greedy, new Rng(0));
+        var output = new System.Text.StringBuilder();
+        var rejected = new List<string>();
+        chat.Run(new StringReader("hi\nho ho z\nho\n"), s => output.Append(s), rejected.Add);
+        // The 7th character of that line, not its place in the hidden transcript ("hi\n\nA:\nhi\n\nB:\nyo\n\nA:\nho ho z").
+        Assert.Equal(["your line was not sent: character 7, 'z' (U+007A), is not in the vocabulary (18 tokens); type it again without it"], rejected);
+        Assert.Equal("B:\nyo\nB:\nyo\n", output.ToString()); // both good lines were answered
+        Assert.Equal("hi\n\nA:\nhi\n\nB:\nyo\n\nA:\nho\n\nB:\nyo\n\n", chat.Transcript); // the bad line left no trace
+    }
+
+    [Theory]
+    [InlineData("--system", "hi Zed")]
+    [InlineData("--user-prefix", "Q:")]
+    [InlineData("--assistant-prefix", "B!")]
+    public void APromptOrPrefixWithAnUnknownCharacterFailsAtTheStartNamingIt(string flag, string text)
+    {
+        var options = flag switch
+        {
+            "--system" => new ChatOptions(text, "A:", "B:"),
+            "--user-prefix" => new ChatOptions("", text, "B:"),
+            _ => new ChatOptions("", "A:", text),
+        };
+        var error = Assert.Throws<ArgumentException>(() => new ChatSession(new ScriptedSource("yo"), Tokenizer, options, SamplingOptions.Greedy, new Rng(0)));
+        Assert.StartsWith($"{flag}: character ", error.Message);
+        Assert.Contains("is not in the vocabulary", error.Message);
+    }
 }

@@ -121,6 +121,16 @@ public sealed class InspectionCommandTests : IDisposable
     }
 
     [Fact]
+    public void ChatGoesOnAfterALineWithAnUnknownCharacter()
+    {
+        var (code, output, error) = RunWithInput("hello\nhello Zed\nhow\n", "chat", "--ckpt", ckpt, "--temperature", "0", "--max-new-tokens", "5");
+        Assert.Equal(0, code);
+        Assert.Equal($"scratch chat: your line was not sent: character 7, 'Z' (U+005A), is not in the vocabulary ({tokenizer.VocabSize} tokens); type it again without it",
+            error.TrimEnd()); // was the end of the session, with a position counted in the hidden transcript
+        Assert.Equal(2, output.Split("JULIET:\n").Length - 1); // "hello" and "how" were answered
+    }
+
+    [Fact]
     public void ParamsCountsPresetsAndCheckpoints()
     {
         var (code, output, _) = Run("params", "--preset", "gpt3-175b");
