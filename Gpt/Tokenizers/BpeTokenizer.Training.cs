@@ -1,3 +1,4 @@
+// Line budget: exempt because Train is one algorithm (a linked list of tokens, incremental pair counts, and two local helpers that share its tables) that reads best in one piece; TrainReference below it is the short version it is tested against.
 using System.Runtime.InteropServices;
 
 namespace Scratch.Gpt.Tokenizers;
