@@ -22,16 +22,19 @@ public sealed class ReadmeExampleTests
             Var<double> Scalar(double v, string name, bool requiresGrad = true) =>
                 new(Tensor<double>.Scalar(v), requiresGrad, name);
 
-            var x  = Scalar(2.0, "x", requiresGrad: false);   // the input
-            var t  = Scalar(1.0, "t", requiresGrad: false);   // the target
-            var w1 = Scalar(0.5, "w1");  var b1 = Scalar(-0.25, "b1");
-            var w2 = Scalar(2.0, "w2");  var b2 = Scalar(0.5, "b2");
+            var x = Scalar(2.0, "x", requiresGrad: false); // the input
+            var t = Scalar(1.0, "t", requiresGrad: false); // the target
+            var w1 = Scalar(0.5, "w1");
+            var b1 = Scalar(-0.25, "b1");
+            var w2 = Scalar(2.0, "w2");
+            var b2 = Scalar(0.5, "b2");
 
-            var h = w1 * x + b1;  h.Name = "h";    // layer 1
-            var a = h * h;        a.Name = "a";    // its non-linearity: h is used twice
-            var y = w2 * a + b2;  y.Name = "y";    // layer 2
-            var e = y - t;        e.Name = "e";
-            var L = e * e;        L.Name = "L";    // squared error: e is used twice
+            var h = w1 * x + b1; // layer 1
+            var a = h * h;       // its non-linearity: h is used twice
+            var y = w2 * a + b2; // layer 2
+            var e = y - t;
+            var L = e * e;       // squared error: e is used twice
+            (h.Name, a.Name, y.Name, e.Name, L.Name) = ("h", "a", "y", "e", "L"); // for the printouts below
 
             L.Backward();
             // README §2 end
@@ -148,7 +151,7 @@ public sealed class ReadmeExampleTests
     {
         // The README's §5 block, verbatim (tests/Docs.Tests checks it):
         var xs = new Var<double>(Tensor<double>.FromArray([1.0, 2.0, 3.0], 3), requiresGrad: true);
-        var b  = new Var<double>(Tensor<double>.FromArray([10.0], 1), requiresGrad: true);
+        var b = new Var<double>(Tensor<double>.FromArray([10.0], 1), requiresGrad: true);
         (xs + b).Backward(Tensor<double>.FromArray([1.0, 2.0, 3.0], 3));
         // xs.Grad is [1, 2, 3]; b.Grad is [6] = 1 + 2 + 3
 
