@@ -15,7 +15,7 @@ namespace Scratch.Autograd;
 /// </list>
 /// Every edge then runs from the right side of its input to the left side of its user, so left to right.
 /// </summary>
-internal sealed class GraphLayout
+internal sealed partial class GraphLayout
 {
     /// <summary>Horizontal gap between columns, where the edges curve.</summary>
     public const double ColumnGap = 64;
@@ -51,25 +51,7 @@ internal sealed class GraphLayout
     {
         int n = parents.Length;
         int[] layer = Layers(parents);
-
-        // Vertices: the nodes, then one lane vertex per layer crossed by a long edge. Each edge becomes a chain.
-        var vertexLayer = new List<int>(layer);
-        var chains = new List<(int From, int To, int Input, List<int> Chain)>();
-        for (int to = 0; to < n; to++)
-        {
-            for (int input = 0; input < parents[to].Length; input++)
-            {
-                int from = parents[to][input];
-                var chain = new List<int> { from };
-                for (int l = layer[from] + 1; l < layer[to]; l++)
-                {
-                    chain.Add(vertexLayer.Count);
-                    vertexLayer.Add(l);
-                }
-                chain.Add(to);
-                chains.Add((from, to, input, chain));
-            }
-        }
+        var (vertexLayer, chains) = Chains(parents, layer);
         int vertices = vertexLayer.Count;
         var before = Enumerable.Range(0, vertices).Select(_ => new List<int>()).ToArray(); // neighbours one layer left
         var after = Enumerable.Range(0, vertices).Select(_ => new List<int>()).ToArray();  // and one layer right
@@ -105,33 +87,63 @@ internal sealed class GraphLayout
             boxes[v] = (columnX[layer[v]] + (columnWidth[layer[v]] - sizes[v].Width) / 2, top[v], sizes[v].Width, sizes[v].Height);
         }
 
-        // Edges: out of the right side of the input (its middle) straight to its column's edge, through each lane
-        // straight across its column, and straight from the user's column edge into the left side of the user, at a
-        // port for this input (spread down the side in input order). Only between columns, where there are no
-        // boxes, does an edge change height.
-        var edges = new List<(int, int, int, List<(double X, double Y)>)>();
-        foreach (var (from, to, input, chain) in chains)
-        {
-            var b = boxes[from];
-            double y = b.Y + b.Height / 2;
-            var points = new List<(double X, double Y)> { (b.X + b.Width, y), (columnX[layer[from]] + columnWidth[layer[from]], y) };
-            foreach (int lane in chain.Skip(1).SkipLast(1))
-            {
-                int l = vertexLayer[lane];
-                y = top[lane] + LaneHeight / 2;
-                points.Add((columnX[l], y));
-                points.Add((columnX[l] + columnWidth[l], y));
-            }
-            var c = boxes[to];
-            y = c.Y + c.Height * (input + 1) / (parents[to].Length + 1);
-            points.Add((columnX[layer[to]], y));
-            points.Add((c.X, y));
-            edges.Add((from, to, input, points));
-        }
-
+        var edges = chains.Select(c => (c.From, c.To, c.Input, Route(c.Chain, c.Input, parents[c.To].Length, boxes, vertexLayer, top, columnX, columnWidth))).ToList();
         double height = Enumerable.Range(0, vertices).Select(v => top[v] + Extent(v)).DefaultIfEmpty(0).Max() + Margin;
         double width = layers == 0 ? 2 * Margin : x - ColumnGap + Margin;
         return new GraphLayout { Boxes = boxes, Edges = edges, Width = width, Height = height };
+    }
+
+    /// <summary>
+    /// Vertices: the nodes, then one lane vertex per layer crossed by a long edge, and each vertex's layer. Each edge
+    /// (one per input of each node, in order) becomes a chain of vertices from its input through the lanes to its user.
+    /// </summary>
+    private static (List<int> VertexLayer, List<(int From, int To, int Input, List<int> Chain)> Chains) Chains(int[][] parents, int[] layer)
+    {
+        var vertexLayer = new List<int>(layer);
+        var chains = new List<(int From, int To, int Input, List<int> Chain)>();
+        for (int to = 0; to < parents.Length; to++)
+        {
+            for (int input = 0; input < parents[to].Length; input++)
+            {
+                int from = parents[to][input];
+                var chain = new List<int> { from };
+                for (int l = layer[from] + 1; l < layer[to]; l++)
+                {
+                    chain.Add(vertexLayer.Count);
+                    vertexLayer.Add(l);
+                }
+                chain.Add(to);
+                chains.Add((from, to, input, chain));
+            }
+        }
+        return (vertexLayer, chains);
+    }
+
+    /// <summary>
+    /// The points of one edge: out of the right side of the input (its middle) straight to its column's edge, through
+    /// each lane straight across its column, and straight from the user's column edge into the left side of the user,
+    /// at a port for this input (spread down the side in input order). Only between columns, where there are no
+    /// boxes, does an edge change height.
+    /// </summary>
+    private static List<(double X, double Y)> Route(List<int> chain, int input, int inputs, (double X, double Y, double Width, double Height)[] boxes,
+        List<int> vertexLayer, double[] top, double[] columnX, double[] columnWidth)
+    {
+        int from = chain[0], to = chain[^1];
+        var b = boxes[from];
+        double y = b.Y + b.Height / 2;
+        var points = new List<(double X, double Y)> { (b.X + b.Width, y), (columnX[vertexLayer[from]] + columnWidth[vertexLayer[from]], y) };
+        foreach (int lane in chain.Skip(1).SkipLast(1))
+        {
+            int l = vertexLayer[lane];
+            y = top[lane] + LaneHeight / 2;
+            points.Add((columnX[l], y));
+            points.Add((columnX[l] + columnWidth[l], y));
+        }
+        var c = boxes[to];
+        y = c.Y + c.Height * (input + 1) / (inputs + 1);
+        points.Add((columnX[vertexLayer[to]], y));
+        points.Add((c.X, y));
+        return points;
     }
 
     /// <summary>An op's layer is 1 + the largest of its inputs' layers; then each leaf moves to just before its first use.</summary>
@@ -159,148 +171,5 @@ internal sealed class GraphLayout
             }
         }
         return layer;
-    }
-
-    /// <summary>Barycenter sweeps, left to right then right to left, keeping the order with the fewest crossings.</summary>
-    private static void Order(List<List<int>> columns, List<int>[] before, List<int>[] after)
-    {
-        var position = new double[before.Length];
-        void Number()
-        {
-            foreach (var column in columns)
-            {
-                for (int i = 0; i < column.Count; i++)
-                {
-                    position[column[i]] = i;
-                }
-            }
-        }
-        void Sort(List<int> column, List<int>[] neighbours)
-        {
-            // A vertex without neighbours on that side keeps its place; the sort is stable (OrderBy).
-            var key = column.ToDictionary(v => v, v => neighbours[v].Count == 0 ? position[v] : neighbours[v].Average(u => position[u]));
-            var sorted = column.OrderBy(v => key[v]).ToList();
-            column.Clear();
-            column.AddRange(sorted);
-            for (int i = 0; i < column.Count; i++)
-            {
-                position[column[i]] = i;
-            }
-        }
-
-        Number();
-        var best = columns.Select(c => c.ToList()).ToList();
-        int fewest = Crossings(columns, after, position);
-        for (int round = 0; round < 12 && fewest > 0; round++)
-        {
-            for (int l = 1; l < columns.Count; l++)
-            {
-                Sort(columns[l], before);
-            }
-            for (int l = columns.Count - 2; l >= 0; l--)
-            {
-                Sort(columns[l], after);
-            }
-            int crossings = Crossings(columns, after, position);
-            if (crossings < fewest)
-            {
-                fewest = crossings;
-                best = columns.Select(c => c.ToList()).ToList();
-            }
-        }
-        for (int l = 0; l < columns.Count; l++)
-        {
-            columns[l] = best[l];
-        }
-    }
-
-    /// <summary>Pairs of edge segments between neighbouring columns that cross (their ends are in opposite orders).</summary>
-    private static int Crossings(List<List<int>> columns, List<int>[] after, double[] position)
-    {
-        int crossings = 0;
-        foreach (var column in columns)
-        {
-            var segments = column.SelectMany(u => after[u].Select(v => (U: position[u], V: position[v]))).ToList();
-            for (int i = 0; i < segments.Count; i++)
-            {
-                for (int j = i + 1; j < segments.Count; j++)
-                {
-                    if ((segments[i].U - segments[j].U) * (segments[i].V - segments[j].V) < 0)
-                    {
-                        crossings++;
-                    }
-                }
-            }
-        }
-        return crossings;
-    }
-
-    /// <summary>The top of every vertex: stacked in order, then pulled toward its neighbours' middles, a few sweeps each way.</summary>
-    private static double[] Place(List<List<int>> columns, List<int>[] before, List<int>[] after, Func<int, double> extent)
-    {
-        var middle = new double[before.Length];
-        foreach (var column in columns)
-        {
-            double y = 0;
-            foreach (int v in column)
-            {
-                middle[v] = y + extent(v) / 2;
-                y += extent(v) + RowGap;
-            }
-        }
-        for (int round = 0; round < 8; round++)
-        {
-            for (int l = 1; l < columns.Count; l++)
-            {
-                Align(columns[l], before, middle, extent);
-            }
-            for (int l = columns.Count - 2; l >= 0; l--)
-            {
-                Align(columns[l], after, middle, extent);
-            }
-        }
-        double shift = Margin - columns.SelectMany(c => c).Select(v => middle[v] - extent(v) / 2).DefaultIfEmpty(0).Min();
-        return [.. Enumerable.Range(0, before.Length).Select(v => middle[v] - extent(v) / 2 + shift)];
-    }
-
-    /// <summary>
-    /// Moves each vertex of a column as close as it can to the mean middle of its neighbours, keeping the order and
-    /// the gaps: vertices that would overlap are merged into a block, and a block is placed at the mean of its
-    /// members' wishes (which minimises the sum of squared distances to them).
-    /// </summary>
-    private static void Align(List<int> column, List<int>[] neighbours, double[] middle, Func<int, double> extent)
-    {
-        // Each block: its first vertex's wished middle, summed (wish − offset within the block), members, total extent.
-        var blocks = new List<(double Sum, int Count, double Extent, List<int> Members)>();
-        foreach (int v in column)
-        {
-            double wish = neighbours[v].Count == 0 ? middle[v] : neighbours[v].Average(u => middle[u]);
-            double top = wish - extent(v) / 2;
-            var block = (Sum: top, Count: 1, Extent: extent(v), Members: new List<int> { v });
-            while (blocks.Count > 0)
-            {
-                var last = blocks[^1];
-                double lastTop = last.Sum / last.Count;
-                double blockTop = block.Sum / block.Count;
-                if (lastTop + last.Extent + RowGap <= blockTop)
-                {
-                    break;
-                }
-                // Merge: the new members' tops, measured from the merged block's top, are shifted by last.Extent + gap.
-                double offset = last.Extent + RowGap;
-                block = (last.Sum + block.Sum - block.Count * offset, last.Count + block.Count, last.Extent + RowGap + block.Extent, [.. last.Members, .. block.Members]);
-                blocks.RemoveAt(blocks.Count - 1);
-            }
-            blocks.Add(block);
-        }
-        foreach (var block in blocks)
-        {
-            double y = block.Sum / block.Count;
-            foreach (int v in block.Members)
-            {
-                middle[v] = y + extent(v) / 2;
-                y += extent(v) + RowGap;
-            }
-        }
     }
 }

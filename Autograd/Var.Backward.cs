@@ -21,8 +21,8 @@ public sealed partial class Var<T>
     /// <summary>
     /// Backpropagation with an explicit upstream gradient ∂L/∂(this), of this value's shape.
     /// <para>
-    /// 1. Order the nodes topologically (every node after all the nodes it feeds), with an explicit
-    /// stack, so a graph 100,000 ops deep cannot overflow the call stack.
+    /// 1. Order the nodes topologically (every node after all the nodes it was computed from, so before
+    /// every node it feeds), with an explicit stack, so a graph 100,000 ops deep cannot overflow the call stack.
     /// 2. Walk that order backwards: when a node's turn comes, every use of it has already sent its
     /// contribution, so its gradient is complete and its backward function runs exactly once.
     /// </para>

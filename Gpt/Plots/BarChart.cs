@@ -55,13 +55,7 @@ public sealed class BarChart(string title, string yLabel)
     /// <exception cref="ArgumentException">A group's length differs from the number of categories.</exception>
     public string ToSvg()
     {
-        foreach (var (name, values) in groups)
-        {
-            if (values.Length != categories.Length)
-            {
-                throw new ArgumentException($"bar chart: group \"{name}\" has {values.Length} values for {categories.Length} categories");
-            }
-        }
+        CheckGroups();
         var finite = groups.SelectMany(g => g.Values).Where(v => double.IsFinite(v) && (!LogY || v > 0)).ToList();
         double max = finite.DefaultIfEmpty(1).Max();
         double[] ticks = LogY ? Ticks.Log(finite.DefaultIfEmpty(1).Min(), max) : Ticks.Linear(0, Math.Max(max, 1e-12));
@@ -114,5 +108,17 @@ public sealed class BarChart(string title, string yLabel)
         }
         svg.AppendLine("</svg>");
         return svg.ToString();
+    }
+
+    /// <summary>Every group has one value per category.</summary>
+    private void CheckGroups()
+    {
+        foreach (var (name, values) in groups)
+        {
+            if (values.Length != categories.Length)
+            {
+                throw new ArgumentException($"bar chart: group \"{name}\" has {values.Length} values for {categories.Length} categories");
+            }
+        }
     }
 }

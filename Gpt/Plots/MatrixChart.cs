@@ -94,6 +94,24 @@ public sealed class MatrixChart(string title, double[,] values, IReadOnlyList<st
         svg.AppendLine(">");
         svg.AppendLine(F($"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>"));
         svg.AppendLine(F($"<text class=\"title\" x=\"{Pad}\" y=\"{Pad + TitleFont}\" font-size=\"{TitleFont}\">{Escape(title)}</text>"));
+        DrawLabels(svg, gridX, gridY, cell);
+        DrawCells(svg, gridX, gridY, cell, valueFont, lo, hi);
+        svg.AppendLine(F($"<rect x=\"{gridX:0.##}\" y=\"{gridY:0.##}\" width=\"{gridW}\" height=\"{gridH}\" fill=\"none\" stroke=\"#999999\"/>"));
+        svg.AppendLine(F($"<text class=\"axis-name x\" x=\"{columnNameX:0.##}\" y=\"{gridY + Math.Max(gridH, barHeight) + 8 + NameFont:0.##}\" text-anchor=\"middle\" font-size=\"{NameFont}\">{Escape(columnName)}</text>"));
+        double rx = Pad + NameFont;
+        svg.AppendLine(F($"<text class=\"axis-name y\" x=\"{rx:0.##}\" y=\"{rowNameY:0.##}\" text-anchor=\"middle\" font-size=\"{NameFont}\" transform=\"rotate(-90 {rx:0.##} {rowNameY:0.##})\">{Escape(rowName)}</text>"));
+        if (ColourBarLabel is not null)
+        {
+            ColourBar.Draw(svg, barX, gridY, barHeight, Scale, lo, hi, ColourBarLabel);
+        }
+        svg.AppendLine("</svg>");
+        return svg.ToString();
+    }
+
+    /// <summary>The row labels, right-aligned against the grid, and the column labels, written upwards above it.</summary>
+    private void DrawLabels(StringBuilder svg, double gridX, double gridY, int cell)
+    {
+        int R = values.GetLength(0), C = values.GetLength(1);
         for (int r = 0; r < R; r++) // row labels, right-aligned against the grid
         {
             svg.AppendLine(F($"<text class=\"label row\" x=\"{gridX - 6:0.##}\" y=\"{gridY + r * cell + cell / 2.0 + 4:0.##}\" text-anchor=\"end\" font-family=\"monospace\" font-size=\"{LabelFont}\">{Escape(rowLabels[r])}</text>"));
@@ -103,6 +121,12 @@ public sealed class MatrixChart(string title, double[,] values, IReadOnlyList<st
             double x = gridX + c * cell + cell / 2.0 + 4, y = gridY - 6;
             svg.AppendLine(F($"<text class=\"label column\" x=\"{x:0.##}\" y=\"{y:0.##}\" font-family=\"monospace\" font-size=\"{LabelFont}\" transform=\"rotate(-90 {x:0.##} {y:0.##})\">{Escape(columnLabels[c])}</text>"));
         }
+    }
+
+    /// <summary>One square per value, coloured on the scale from <paramref name="lo"/> to <paramref name="hi"/>, with the value written in it where it fits; NaN is a grey masked cell.</summary>
+    private void DrawCells(StringBuilder svg, double gridX, double gridY, int cell, double valueFont, double lo, double hi)
+    {
+        int R = values.GetLength(0), C = values.GetLength(1);
         string ra = CellAttributes.Row, ca = CellAttributes.Column, va = CellAttributes.Value;
         for (int r = 0; r < R; r++)
         {
@@ -125,15 +149,5 @@ public sealed class MatrixChart(string title, double[,] values, IReadOnlyList<st
                 }
             }
         }
-        svg.AppendLine(F($"<rect x=\"{gridX:0.##}\" y=\"{gridY:0.##}\" width=\"{gridW}\" height=\"{gridH}\" fill=\"none\" stroke=\"#999999\"/>"));
-        svg.AppendLine(F($"<text class=\"axis-name x\" x=\"{columnNameX:0.##}\" y=\"{gridY + Math.Max(gridH, barHeight) + 8 + NameFont:0.##}\" text-anchor=\"middle\" font-size=\"{NameFont}\">{Escape(columnName)}</text>"));
-        double rx = Pad + NameFont;
-        svg.AppendLine(F($"<text class=\"axis-name y\" x=\"{rx:0.##}\" y=\"{rowNameY:0.##}\" text-anchor=\"middle\" font-size=\"{NameFont}\" transform=\"rotate(-90 {rx:0.##} {rowNameY:0.##})\">{Escape(rowName)}</text>"));
-        if (ColourBarLabel is not null)
-        {
-            ColourBar.Draw(svg, barX, gridY, barHeight, Scale, lo, hi, ColourBarLabel);
-        }
-        svg.AppendLine("</svg>");
-        return svg.ToString();
     }
 }

@@ -68,7 +68,7 @@ public sealed record RunRecord(TrainOptions? Options, ExactEval? Exact)
     {
         var (model, tokenizer) = Checkpoint.LoadModel(dir, new Scratch.Tensors.Rng(0));
         var state = Checkpoint.LoadState(dir);
-        var tokens = TokenData.FromText(TokenData.ReadCorpus(data), tokenizer);
+        var tokens = TokenData.FromFile(data, tokenizer); // as bytes for the byte-level BPE tokenizer, as UTF-8 text for the others
         double loss = LossEstimator.Exact(model, tokens.Val, batchSize);
         return new ExactEval(state.Iteration, "val", loss, tokens.Val.Length, Path.GetFullPath(data));
     }

@@ -71,19 +71,7 @@ public static class RunReport
         page.AppendLine($"<p class=\"where\">{H(Path.GetFullPath(dir))} · written by <code>scratch report --ckpt {H(dir)}</code> (and by <code>scratch train</code> at the end of a run)</p>");
 
         Summary(page, model.Config, model.ParameterCount(), state, run.Exact);
-        Section(page, "Configuration", "The flags of the run (scratch train --help says what each does), from run.json.");
-        if (options is not null)
-        {
-            // Each option under its flag's name; stats_interval is what --log-grad-norms set (every --log-interval steps, or 0).
-            var flags = System.Text.Json.JsonSerializer.SerializeToNode(options, RunRecord.JsonOptions)!.AsObject();
-            Table(page, flags.Select(kv => kv.Key == "stats_interval"
-                ? ("--log-grad-norms", options.StatsInterval > 0 ? "true" : "false")
-                : ("--" + kv.Key.Replace('_', '-'), kv.Value?.ToJsonString() is { } v ? v.Trim('"') : "(default)")), "config");
-        }
-        else
-        {
-            Note(page, "Unknown: this checkpoint has no run.json (it was written before reports).");
-        }
+        Configuration(page, options);
         Section(page, "Loss", "The training loss of every step is light (one batch: a noisy estimate), the smoothed line follows it, and the evaluations "
             + $"(the mean over eval_iters batches of each split) lie on top. The log-scale axis spreads out the first steps, where the loss falls fastest.");
         Picture(page, LossChart.Render(state), "loss curves");
@@ -104,6 +92,33 @@ public static class RunReport
             + "relative to their size (about 10⁻³ is the rule of thumb). Each block's parameters are taken together as one vector.");
         Gradients(page, metrics, metricsPath, options);
 
+        Samples(page, state);
+        Attention(page, model, tokenizer, state);
+        page.AppendLine("</body></html>");
+        return page.ToString();
+    }
+
+    /// <summary>The run's flags, each under its name, from run.json.</summary>
+    private static void Configuration(StringBuilder page, TrainOptions? options)
+    {
+        Section(page, "Configuration", "The flags of the run (scratch train --help says what each does), from run.json.");
+        if (options is not null)
+        {
+            // Each option under its flag's name; stats_interval is what --log-grad-norms set (every --log-interval steps, or 0).
+            var flags = System.Text.Json.JsonSerializer.SerializeToNode(options, RunRecord.JsonOptions)!.AsObject();
+            Table(page, flags.Select(kv => kv.Key == "stats_interval"
+                ? ("--log-grad-norms", options.StatsInterval > 0 ? "true" : "false")
+                : ("--" + kv.Key.Replace('_', '-'), kv.Value?.ToJsonString() is { } v ? v.Trim('"') : "(default)")), "config");
+        }
+        else
+        {
+            Note(page, "Unknown: this checkpoint has no run.json (it was written before reports).");
+        }
+    }
+
+    /// <summary>The sample kept at each checkpoint.</summary>
+    private static void Samples(StringBuilder page, TrainState state)
+    {
         Section(page, "Samples", $"{SamplePoint.Length} tokens after a newline at temperature {SamplePoint.Temperature.ToString(CultureInfo.InvariantCulture)}, "
             + "with the same seed at every checkpoint: they differ only because the model learned.");
         if (state.Samples is { Count: > 0 } samples)
@@ -118,9 +133,6 @@ public static class RunReport
             Note(page, "None: this checkpoint was written before samples were kept in train_state.json.");
         }
 
-        Attention(page, model, tokenizer, state);
-        page.AppendLine("</body></html>");
-        return page.ToString();
     }
 
     private static void Summary(StringBuilder page, GptConfig config, long parameters, TrainState state, ExactEval? exact)

@@ -1,3 +1,4 @@
+// Line budget: exempt because Distribution follows the class comment's recipe top to bottom (greedy, temperature, top-k, softmax, top-p) in 61 lines; Gpt/Sampling is being changed on another branch, so it is not split here.
 using Scratch.Tensors;
 
 namespace Scratch.Gpt.Sampling;

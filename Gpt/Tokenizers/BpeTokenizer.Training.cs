@@ -1,3 +1,4 @@
+// Line budget: exempt because Train is one algorithm (a linked list of tokens, incremental pair counts, and two local helpers that share its tables) that reads best in one piece; TrainReference below it is the short version it is tested against.
 using System.Runtime.InteropServices;
 
 namespace Scratch.Gpt.Tokenizers;
@@ -131,7 +132,7 @@ public sealed partial class BpeTokenizer
 
     /// <summary>
     /// minbpe's <c>train</c>, literally: recount all pairs, merge the most frequent (same tie rule as
-    /// <see cref="Train"/>), repeat. O(n) per merge; the reference the fast version is tested against.
+    /// <see cref="Train(ReadOnlySpan{byte}, int, Action{BpeMerge, int})"/>), repeat. O(n) per merge; the reference the fast version is tested against.
     /// </summary>
     internal static BpeTokenizer TrainReference(string text, int vocabSize)
     {

@@ -10,14 +10,14 @@ namespace Scratch.Gpt.Tokenizers;
 /// pre-split, so a merge may cross a word boundary and learn tokens such as "e t").
 /// <para>
 /// Text is first written as UTF-8 bytes, and the 256 byte values are the first 256 tokens: any text
-/// has a tokenization, Chinese and emoji included. Training (<see cref="Train"/>) then repeatedly
+/// has a tokenization, Chinese and emoji included. Training (<see cref="Train(ReadOnlySpan{byte}, int, Action{BpeMerge, int})"/>) then repeatedly
 /// replaces the most frequent adjacent pair of tokens by a new token, recording each such
 /// <see cref="BpeMerge"/> in order. Encoding applies the merges by rank, lowest first; decoding
 /// concatenates each token's bytes and reads them as UTF-8.
 /// </para>
 /// <para>
 /// Round trip: <c>Decode(Encode(s)) == s</c> for every well-formed string. A C# string may hold an
-/// unpaired UTF-16 surrogate, which is not a character and has no UTF-8 encoding; <see cref="Encode"/>
+/// unpaired UTF-16 surrogate, which is not a character and has no UTF-8 encoding; <see cref="Encode(string)"/>
 /// rejects it with an error naming it and its position rather than silently changing the text. The
 /// other direction cannot always succeed: an arbitrary id sequence (a model's sample, say) may end in
 /// the middle of a character, so <see cref="Decode(ReadOnlySpan{int})"/> writes U+FFFD � for bytes

@@ -75,17 +75,8 @@ internal static class MatMulFast
     /// <summary>C_b = A_b · B_b, blocked and packed as described on the class, on up to <paramref name="cores"/> threads.</summary>
     private static void Gemm<T>(MatMulProblem<T> p, int b, int cores) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = p.M, n = p.N, k = p.K;
-        int mr = MatMulMicroKernel.MR, nr = MatMulMicroKernel.NR<T>();
-        int nc = Math.Max(nr, BBlockBytes / (KC * Unsafe.SizeOf<T>()) / nr * nr);
-        nc = Math.Min(nc, RoundUp(n, nr));
-        int kc = Math.Min(KC, k);
-
-        // Split the rows into chunks (multiples of MR) for the threads; with few rows, split the columns too.
-        int mc = cores == 1 ? 64 * mr : RoundUp(Math.Max(1, m / (4 * cores)), mr);
-        mc = Math.Clamp(mc, mr, 64 * mr);
-        int rowChunks = (m + mc - 1) / mc;
-        int columnSplits = cores == 1 ? 1 : Math.Max(1, 2 * cores / rowChunks);
+        int m = p.M, n = p.N, k = p.K, nr = MatMulMicroKernel.NR<T>();
+        var (mc, nc, kc, rowChunks, columnSplits) = Blocking<T>(m, n, k, cores);
 
         T[] bPack = ArrayPool<T>.Shared.Rent(kc * nc);
         try
@@ -136,6 +127,25 @@ internal static class MatMulFast
         {
             ArrayPool<T>.Shared.Return(bPack);
         }
+    }
+
+    /// <summary>
+    /// The block sizes of one product on <paramref name="cores"/> threads: MC rows of A per task (a multiple of MR),
+    /// NC columns of B per packed block (a multiple of NR, at most <see cref="BBlockBytes"/>), KC terms of the sum;
+    /// the rows are split into chunks for the threads and, with few chunks, the columns too.
+    /// </summary>
+    private static (int Mc, int Nc, int Kc, int RowChunks, int ColumnSplits) Blocking<T>(int m, int n, int k, int cores)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int mr = MatMulMicroKernel.MR, nr = MatMulMicroKernel.NR<T>();
+        int nc = Math.Max(nr, BBlockBytes / (KC * Unsafe.SizeOf<T>()) / nr * nr);
+        nc = Math.Min(nc, RoundUp(n, nr));
+        int kc = Math.Min(KC, k);
+        int mc = cores == 1 ? 64 * mr : RoundUp(Math.Max(1, m / (4 * cores)), mr);
+        mc = Math.Clamp(mc, mr, 64 * mr);
+        int rowChunks = (m + mc - 1) / mc;
+        int columnSplits = cores == 1 ? 1 : Math.Max(1, 2 * cores / rowChunks);
+        return (mc, nc, kc, rowChunks, columnSplits);
     }
 
     /// <summary>
