@@ -74,6 +74,7 @@ public static class Checkpoint
     /// <exception cref="DirectoryNotFoundException">There is no such directory.</exception>
     /// <exception cref="FileNotFoundException">A file is missing (the message names it).</exception>
     /// <exception cref="InvalidDataException">A file is corrupt or does not fit the others (the message names it).</exception>
+    /// <exception cref="ArgumentException">The model would not fit in the memory available (the message gives the estimate).</exception>
     public static (GptModel<float> Model, ITokenizer Tokenizer) LoadModel(string dir, Rng rng, bool allowNonFinite = false)
     {
         if (!Directory.Exists(dir))
@@ -92,6 +93,7 @@ public static class Checkpoint
             CheckShapes(Safetensors.ReadHeader(path).Tensors, config);
             return config;
         });
+        MemoryEstimate.ForInference(config).EnsureFits($"checkpoint {dir} needs a machine with more memory");
         var model = new GptModel<float>(config, rng);
         Read(dir, ModelFile, path =>
         {
