@@ -28,7 +28,7 @@ public static class AttentionCommand
         {
             string dir = parse.GetValue(ckpt)!, path = parse.GetValue(outFile)!;
             Preflight.InputFolder("--ckpt", dir);
-            Preflight.OutputFile("--out", path);
+            Preflight.OutputFile("--out", path, svg: true);
             int l = parse.GetValue(layer);
             int? h = parse.GetValue(head);
             if (l < 0 || h < 0)

@@ -47,7 +47,7 @@ public static class EmbeddingsCommand
                 throw new ArgumentException($"--top must be ≥ 1, got {k}");
             }
             Preflight.InputFolder("--ckpt", parse.GetValue(ckpt));
-            Preflight.OutputFile("--out", path);
+            Preflight.OutputFile("--out", path, svg: true);
             var (model, tokenizer) = CheckpointLoader.Load(parse.GetValue(ckpt)!);
             var space = EmbeddingSpace.FromModel(model);
             var console = CommandSupport.Console(output);

@@ -22,9 +22,11 @@ internal static class Preflight
     /// A file the command will write (an SVG, a metrics log): not a folder, and either an existing file it can open for
     /// writing or a new name in a folder that accepts new files. With <paramref name="createsFolders"/> the folder
     /// may be missing, and the nearest folder above it that exists is checked instead.
+    /// Whatever it is, a file of a checkpoint (model.safetensors, …) is never written over; with <paramref name="svg"/>,
+    /// an existing file that is not an SVG picture is not replaced either.
     /// </summary>
-    /// <exception cref="ArgumentException">The path is a folder, lies under a file, or cannot be written (the reason is given).</exception>
-    public static void OutputFile(string flag, string? path, bool createsFolders = false)
+    /// <exception cref="ArgumentException">The path is a folder, lies under a file, is a file that must not be replaced, or cannot be written (the reason is given).</exception>
+    public static void OutputFile(string flag, string? path, bool createsFolders = false, bool svg = false)
     {
         if (path is null)
         {
@@ -33,6 +35,14 @@ internal static class Preflight
         if (Directory.Exists(path))
         {
             throw new ArgumentException($"{flag} {path} is a folder; give the name of a file to write");
+        }
+        if (File.Exists(path) && Training.CheckpointDirectory.IsCheckpointFile(path))
+        {
+            throw new ArgumentException($"{flag} {path} is a file of the checkpoint in {Parent(path)}; writing there would break it: give another file name");
+        }
+        if (svg && File.Exists(path) && !IsSvg(path))
+        {
+            throw new ArgumentException($"{flag} {path} exists and is not an SVG picture; it is not replaced: give another file name, or delete it first");
         }
         if (File.Exists(path))
         {
@@ -47,6 +57,19 @@ internal static class Preflight
                 : $"{flag} {path}: the folder {folder} does not exist");
         }
         WritableFolder(flag, path, folder);
+    }
+
+    /// <summary>True if the file starts (after blank space) with an XML declaration or an &lt;svg&gt; element.</summary>
+    private static bool IsSvg(string path)
+    {
+        var head = new byte[256];
+        int n;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            n = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        string text = System.Text.Encoding.UTF8.GetString(head, 0, n).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
+        return n == 0 || text.StartsWith("<?xml", StringComparison.Ordinal) || text.StartsWith("<svg", StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -85,6 +85,29 @@ public static class CheckpointDirectory
         Directory.Exists(dir) && (File.Exists(Path.Combine(dir, ManifestFile)) || File.Exists(Path.Combine(dir, PendingFile))
             || File.Exists(Path.Combine(dir, "model.safetensors")) || File.Exists(Path.Combine(dir, "config.json")));
 
+    /// <summary>True if <paramref name="path"/> is one of the files of the checkpoint in its folder (writing anything there would break it).</summary>
+    public static bool IsCheckpointFile(string path)
+    {
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!HoldsCheckpoint(dir))
+        {
+            return false;
+        }
+        var names = new HashSet<string>(KnownFiles) { "run.json", "report.html", PendingFile };
+        try
+        {
+            if (Manifest(dir) is { } manifest)
+            {
+                names.UnionWith(manifest.Files.Select(f => f.Name));
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // an unreadable manifest: the known names still count
+        }
+        return names.Contains(Path.GetFileName(path));
+    }
+
     /// <summary>The manifest of the state a reader of <paramref name="dir"/> sees, or null if the directory has none (an unchecked, older checkpoint).</summary>
     /// <exception cref="InvalidDataException">The manifest is not one Scratch wrote.</exception>
     public static CheckpointManifest? Manifest(string dir)

@@ -277,6 +277,36 @@ public sealed class CheckpointSafetyTests : IDisposable
         Assert.Contains("\"f16\"", File.ReadAllText(Path.Combine(copy, Checkpoint.ConfigFile)));
     }
 
+    [Fact]
+    public void APictureOrMetricsFileIsNeverWrittenOverACheckpointFileOrAnotherKindOfFile()
+    {
+        string run = Path.Combine(cli.Dir, "run");
+        cli.Train(run, "--max-iters", "2");
+        var before = Hashes(run);
+        foreach (string file in new[] { Checkpoint.ModelFile, Checkpoint.StateFile, CheckpointDirectory.ManifestFile, "report.html" })
+        {
+            string target = Path.Combine(run, file);
+            var attention = CliRunner.Run("attention", "--ckpt", run, "--prompt", "ab", "--out", target);
+            Assert.Equal(1, attention.Code);
+            Assert.Contains($"--out {target} is a file of the checkpoint in {run}; writing there would break it", attention.Err);
+            Assert.Equal(1, CliRunner.Run("embeddings", "--ckpt", run, "--out", target).Code);
+            var metrics = CliRunner.Run(["train", "--data", cli.Corpus, "--out", Path.Combine(cli.Dir, "other"), .. CliRunner.TinyModel, "--max-iters", "1", "--metrics", target]);
+            Assert.Equal(1, metrics.Code);
+            Assert.Contains("is a file of the checkpoint", metrics.Err);
+        }
+        Assert.Equal(before, Hashes(run));
+
+        string notes = cli.Write("notes.txt", "my notes");
+        var refused = CliRunner.Run("attention", "--ckpt", run, "--prompt", "ab", "--out", notes);
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("exists and is not an SVG picture; it is not replaced", refused.Err);
+        Assert.Equal("my notes", File.ReadAllText(notes));
+
+        string picture = Path.Combine(cli.Dir, "attention.svg");
+        Assert.Equal(0, CliRunner.Run("attention", "--ckpt", run, "--prompt", "ab", "--out", picture).Code);
+        Assert.Equal(0, CliRunner.Run("attention", "--ckpt", run, "--prompt", "ba", "--out", picture).Code); // an earlier picture is replaced
+    }
+
     private static Dictionary<string, string> Hashes(string dir) => Directory.EnumerateFiles(dir)
         .ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))));
 }
