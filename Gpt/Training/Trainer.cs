@@ -1,12 +1,4 @@
-// Line budget: exempt because Run is nanoGPT's whole train.py loop (resume, evaluate, save, step, watch) in one method; issue 14 splits it on another branch so that its step reads like train.py's.
-using System.Diagnostics;
 using System.Globalization;
-using Scratch.Gpt.Data;
-using Scratch.Gpt.Model;
-using Scratch.Gpt.Tokenizers;
-using Scratch.Nn.Optimizers;
-using Scratch.Nn.Schedules;
-using Scratch.Tensors;
 
 namespace Scratch.Gpt.Training;
 
@@ -29,6 +21,7 @@ namespace Scratch.Gpt.Training;
 /// then dropout masks), the batches' (s + 1), and the evaluations' (s + 2, restarted at every evaluation, so
 /// every evaluation sees the same windows and its losses compare like with like). The first two are saved in
 /// the checkpoint, so a resumed run takes exactly the steps the uninterrupted run would have taken.
+/// The loop is <see cref="Run"/>; what it evaluates, steps and saves is a <see cref="TrainingRun"/>.
 /// </summary>
 public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
 {
@@ -44,101 +37,24 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
     /// <exception cref="InvalidDataException">The checkpoint to resume from is corrupt.</exception>
     public TrainResult Run()
     {
-        options.Validate();
-        if (!options.Resume)
-        {
-            MemoryEstimate.CheckTraining(options); // a bad shape, or one too large to fit, fails now, not after reading the corpus and training a tokenizer
-        }
-        CheckOutDir(options);
-        var corpus = CorpusFile.Read(options.Data);
-        if (corpus.IsEmpty)
-        {
-            throw new ArgumentException($"the corpus {options.Data} is empty: it has no text to train on");
-        }
-
-        // The model, its tokenizer and its random generator: fresh, or as the checkpoint left them.
-        var modelRng = new Rng(options.Seed);
-        ulong seed = options.Seed; // on resume, the checkpoint's (the evaluations restart their generator from it)
-        GptModel<float> model;
-        ITokenizer tokenizer;
-        TrainState? saved = null;
-        if (options.Resume)
-        {
-            MemoryEstimate.CheckTraining(Checkpoints.CheckpointLoader.LoadConfig(options.OutDir), options.BatchSize);
-            (model, tokenizer) = Checkpoint.LoadModel(options.OutDir, modelRng);
-            saved = Checkpoint.LoadState(options.OutDir);
-            modelRng.SetState(saved.ModelRng);
-            seed = saved.Seed ?? seed;
-            progress.Message($"resuming from {options.OutDir} at iteration {saved.Iteration} (model shape from its {Checkpoint.ConfigFile})");
-        }
-        else
-        {
-            tokenizer = options.MakeTokenizer(corpus);
-            MemoryEstimate.CheckTraining(options, tokenizer.VocabSize);
-            model = new GptModel<float>(options.ModelConfig(tokenizer.VocabSize), modelRng);
-        }
-        var config = model.Config;
-        int B = options.BatchSize, T = config.BlockSize;
-
-        var data = new TokenData(corpus.Encode(tokenizer));
-        if (data.Train.Length < T + 1 || data.Val.Length < T + 1)
-        {
-            throw new ArgumentException(
-                $"the corpus {options.Data} is too short: {data.Length} tokens split into {data.Train.Length} train and {data.Val.Length} val, "
-                + $"but each split needs at least block_size + 1 = {T + 1} (use a smaller --block-size or a longer corpus)");
-        }
-
-        var optimizer = new AdamW<float>(ParamGroups.ForWeightDecay(model.NamedParameters(), options.WeightDecay),
-            options.LearningRate, options.Beta1, options.Beta2);
-        var dataRng = new Rng(seed + 1);
-        if (saved is not null)
-        {
-            Checkpoint.LoadOptimizer(options.OutDir, optimizer);
-            dataRng.SetState(saved.DataRng);
-        }
-        var schedule = new WarmupCosineSchedule(options.LearningRate, options.MinLr, options.WarmupIters, options.LrDecayIters);
-        var namedParameters = model.NamedParameters();
-        var parameters = namedParameters.Select(p => p.Parameter).ToList();
-        var evals = new List<EvalPoint>(saved?.Evals ?? []);
-        var stepLosses = new List<double>(saved?.StepLosses ?? []); // stepLosses[i]: step i's loss, for loss.svg and the report
-        stepLosses.AddRange(Enumerable.Repeat(double.NaN, Math.Max(0, (saved?.Iteration ?? 0) - stepLosses.Count)));
-        var samples = new List<SamplePoint>(saved?.Samples ?? []);
-        double? best = saved?.BestValLoss;
-        int iter = saved?.Iteration ?? 0;
-        int lastEval = evals.Count > 0 ? evals[^1].Iteration : -1; // a checkpoint is saved right after an evaluation
-        bool interrupted = false;
-
-        progress.Message(string.Create(CultureInfo.InvariantCulture,
-            $"model: {model.ParameterCount() / 1e6:0.###}M parameters, n_layer {config.NLayer}, n_head {config.NHead}, n_embd {config.NEmbd}, block_size {T}, vocab_size {config.VocabSize}; {data.Train.Length:N0} train and {data.Val.Length:N0} val tokens"));
+        var run = TrainingRun.Start(options, progress); // fresh, or as the checkpoint in --out left it
         using var metrics = options.Metrics is null ? null : new MetricsLog(options.Metrics);
-        var x = new int[B * T]; // (B, T)
-        var y = new int[B * T]; // (B, T)
-
-        void Save() => Checkpoint.Save(options.OutDir, model, tokenizer, optimizer,
-            new TrainState(iter, dataRng.GetState(), modelRng.GetState(), best, evals, seed, stepLosses, samples));
-
-        progress.Run(iter, options.MaxIters, () =>
+        bool interrupted = false;
+        progress.Run(run.Iteration, options.MaxIters, () =>
         {
-            model.Train();
+            run.Model.Train();
             while (true)
             {
-                double lr = schedule.At(iter);
-                bool last = iter >= options.MaxIters;
+                int iter = run.Iteration;
+                double lr = run.Schedule.At(iter);                  // warmup, cosine decay, floor
                 EvalPoint? eval = null;
-                if ((iter % options.EvalInterval == 0 || last) && iter != lastEval)
+                if (run.EvaluationDue)                               // every eval_interval steps, and at the end
                 {
-                    var evalRng = new Rng(seed + 2);
-                    eval = new EvalPoint(iter,
-                        LossEstimator.Estimate(model, data, DataSplit.Train, options.EvalIters, B, evalRng),
-                        LossEstimator.Estimate(model, data, DataSplit.Val, options.EvalIters, B, evalRng));
-                    evals.Add(eval);
-                    best = Math.Min(best ?? double.PositiveInfinity, eval.ValLoss);
-                    lastEval = iter;
+                    eval = run.Evaluate();                           // train and val loss on eval_iters batches each
                     progress.Eval(eval);
-                    samples.Add(SamplePoint.Take(model, tokenizer, iter, seed, data.Train[0])); // its own generator: training is unchanged
-                    Save();
+                    run.Save();                                      // the whole checkpoint, at once
                 }
-                if (last)
+                if (iter >= options.MaxIters)
                 {
                     if (eval is not null)
                     {
@@ -146,83 +62,34 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
                     }
                     break;
                 }
-
-                var stopwatch = Stopwatch.StartNew();
-                optimizer.LearningRate = lr;
-                data.GetBatch(DataSplit.Train, B, T, dataRng, x, y); // x, y: (B, T)
-                var (_, loss) = model.Forward(x, y, B, T);             // loss: the mean over B·T tokens
-                loss.Backward();
                 bool watched = options.StatsInterval > 0 && iter % options.StatsInterval == 0;
-                var watch = watched ? TrainingWatch.BeforeStep(namedParameters) : null; // gradients before clipping, weights before the step
-                if (options.GradClip != 0)
+                var (loss, ms, stats) = run.Step(lr, watched);       // batch, forward, backward, clip, AdamW, zero_grad
+                Report(metrics, iter, loss, lr, ms, eval, stats, run.B * run.T);
+                run.Iteration = iter + 1;
+                if (run.Iteration < options.MaxIters && StopRequested(run.Iteration))
                 {
-                    GradClipping.ClipGradNorm(parameters, options.GradClip);
-                }
-                optimizer.Step();
-                double lossf = loss.Value.Item();
-                stepLosses.Add(lossf);
-                var stats = watch?.AfterStep(iter, lr, lossf); // how far the step moved each weight
-                optimizer.ZeroGrad();
-                double ms = stopwatch.Elapsed.TotalMilliseconds;
-
-                metrics?.Write(iter, lossf, lr, ms, eval, stats);
-                if (stats is not null)
-                {
-                    OnStats?.Invoke(stats);
-                }
-                progress.Step(iter, lossf, lr, ms, B * T);
-                iter++;
-                if (iter < options.MaxIters && StopRequested(iter))
-                {
-                    Save();
+                    run.Save();
                     interrupted = true;
-                    progress.Message($"interrupted after {iter} iterations: checkpoint saved to {options.OutDir}; continue with --resume");
+                    progress.Message($"interrupted after {run.Iteration} iterations: checkpoint saved to {options.OutDir}; continue with --resume");
                     break;
                 }
             }
         });
         if (!interrupted)
         {
-            progress.Message($"saved checkpoint to {options.OutDir} (iteration {iter}{(best is { } b ? string.Create(CultureInfo.InvariantCulture, $", best val loss {b:0.0000}") : "")})");
+            progress.Message($"saved checkpoint to {options.OutDir} (iteration {run.Iteration}{(run.BestValLoss is { } b ? string.Create(CultureInfo.InvariantCulture, $", best val loss {b:0.0000}") : "")})");
         }
-        return new TrainResult(iter, interrupted, evals);
+        return new TrainResult(run.Iteration, interrupted, run.Evals);
     }
 
-    /// <summary>
-    /// A fresh run never replaces a checkpoint unasked: without --resume or --overwrite, an --out that holds one is
-    /// refused, naming its iteration and best val loss. --resume needs a checkpoint to continue.
-    /// </summary>
-    private static void CheckOutDir(TrainOptions options)
+    /// <summary>One step's numbers to the metrics file, the statistics watcher and the progress display.</summary>
+    private void Report(MetricsLog? metrics, int iter, double loss, double lr, double ms, EvalPoint? eval, TrainingStats? stats, int tokens)
     {
-        string dir = options.OutDir;
-        if (File.Exists(dir))
+        metrics?.Write(iter, loss, lr, ms, eval, stats);
+        if (stats is not null)
         {
-            throw new ArgumentException($"--out {dir} is a file; give a directory for the checkpoint");
+            OnStats?.Invoke(stats);
         }
-        bool holds = CheckpointDirectory.HoldsCheckpoint(dir);
-        if (options.Resume && !holds)
-        {
-            throw new ArgumentException($"--resume: {dir} holds no checkpoint to continue; train without --resume to start one there");
-        }
-        if (!options.Resume && !options.Overwrite && holds)
-        {
-            throw new ArgumentException($"--out {dir} already holds a checkpoint ({Describe(dir)}); continue it with --resume, or replace it with --overwrite");
-        }
-    }
-
-    /// <summary>"iteration 2000, best val loss 1.8902", as far as the checkpoint's train_state.json tells.</summary>
-    private static string Describe(string dir)
-    {
-        try
-        {
-            var state = Checkpoint.LoadState(dir);
-            return state.BestValLoss is double best
-                ? string.Create(CultureInfo.InvariantCulture, $"iteration {state.Iteration}, best val loss {best:0.0000}")
-                : $"iteration {state.Iteration}, not yet evaluated";
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException)
-        {
-            return "a model without a readable training state";
-        }
+        progress.Step(iter, loss, lr, ms, tokens);
     }
 }
