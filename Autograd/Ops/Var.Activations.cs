@@ -38,6 +38,6 @@ public sealed partial class Var<T>
         var x = this;
         var y = x.Value.Gelu();
         // One fused pass over x and ∂L/∂y (Tensor.GeluBackward computes the formula above).
-        return Record("gelu", y, [x], dy => x.AccumulateOwnedGrad(x.Value.GeluBackward(dy)));
+        return Record("gelu", y, [x], dy => x.AccumulateGrad(x.Value.GeluBackward(dy)));
     }
 }

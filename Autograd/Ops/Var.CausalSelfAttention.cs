@@ -69,9 +69,9 @@ public sealed partial class Var<T>
             ForRowChunks(rows, nT, (first, count) => CausalSoftmaxBackwardRows(a.AsSpan(first * nT, count * nT), da.AsSpan(first * nT, count * nT), first, nT, scale));
             var dq = Tensor<T>.MatMul(datt, k.Value); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
             var dk = Tensor<T>.MatMul(datt.Transpose(-2, -1), q.Value); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
-            q.AccumulateOwnedGrad(dq);
-            k.AccumulateOwnedGrad(dk);
-            v.AccumulateOwnedGrad(dv);
+            q.AccumulateGrad(dq);
+            k.AccumulateGrad(dk);
+            v.AccumulateGrad(dv);
         });
     }
 

@@ -132,9 +132,9 @@ public sealed partial class Var<T>
                     dbSum[i] += partial[c, C + i];
                 }
             }
-            x.AccumulateOwnedGrad(dinp);
-            weight.AccumulateOwnedGrad(dweight);
-            bias?.AccumulateOwnedGrad(dbias);
+            x.AccumulateGrad(dinp);
+            weight.AccumulateGrad(dweight);
+            bias?.AccumulateGrad(dbias);
         });
     }
 
