@@ -24,7 +24,7 @@ public static class LayerNormFast
     {
         Check(x, w, b);
         int N = x.Size(0), C = x.Size(1);
-        var y = Tensor<T>.Zeros(N, C);
+        var y = Tensor<T>.Empty(N, C); // every row is written below
         T[] mean = new T[N], rstd = new T[N];
         T invC = T.One / T.CreateChecked(C);
         T[] xStore = x.Storage, yStore = y.Storage, wStore = w.Storage;
@@ -51,7 +51,7 @@ public static class LayerNormFast
     {
         Check(x, w, null, dy);
         int N = x.Size(0), C = x.Size(1), blocks = (N + RowsPerBlock - 1) / RowsPerBlock;
-        var dx = Tensor<T>.Zeros(N, C);
+        var dx = Tensor<T>.Empty(N, C); // every row is written below
         var partial = new T[blocks * 2 * C]; // block k: its Σ dy · x̂ at [2kC, 2kC + C), its Σ dy after
         T invC = T.One / T.CreateChecked(C);
         T[] dyStore = dy.Storage, xStore = x.Storage, wStore = w.Storage, dxStore = dx.Storage;
