@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using Scratch.Tensors;
@@ -52,7 +53,8 @@ public static class LayerNormFast
         Check(x, w, null, dy);
         int N = x.Size(0), C = x.Size(1), blocks = (N + RowsPerBlock - 1) / RowsPerBlock;
         var dx = Tensor<T>.Empty(N, C); // every row is written below
-        var partial = new T[blocks * 2 * C]; // block k: its Σ dy · x̂ at [2kC, 2kC + C), its Σ dy after
+        T[] partial = ArrayPool<T>.Shared.Rent(blocks * 2 * C); // block k: its Σ dy · x̂ at [2kC, 2kC + C), its Σ dy after
+        Array.Clear(partial, 0, blocks * 2 * C);
         T invC = T.One / T.CreateChecked(C);
         T[] dyStore = dy.Storage, xStore = x.Storage, wStore = w.Storage, dxStore = dx.Storage;
         int dyOffset = dy.Offset, xOffset = x.Offset, wOffset = w.Offset;
@@ -80,6 +82,7 @@ public static class LayerNormFast
                 dbSum[i] += partial[(2 * k + 1) * C + i];
             }
         }
+        ArrayPool<T>.Shared.Return(partial); // borrowed, not allocated: a step runs nine of these
         return (dx, dweight, dbias);
     }
 
