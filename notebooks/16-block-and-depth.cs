@@ -177,7 +177,7 @@ Say($"Train three models that differ only in depth, L = 1, 2, 4 blocks: the same
 var results = new List<(int Layers, long Parameters, TrainResult Result, double Seconds)>();
 foreach (int depth in depths)
 {
-    var options = small with { OutDir = Path.Combine(OutDir, $"layers-{depth}"), NLayer = depth };
+    var options = small with { OutDir = Path.Combine(OutDir, $"layers-{depth}"), NLayer = depth, Overwrite = true };
     var clock = Stopwatch.StartNew();
     var result = new Trainer(options, new BabyGpt.QuietProgress()).Run();
     long count = ParameterTable.FromConfig(options.ModelConfig(cfg.VocabSize)).Total;

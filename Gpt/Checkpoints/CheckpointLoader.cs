@@ -54,14 +54,19 @@ public static class CheckpointLoader
         return (model, tokenizer);
     }
 
-    /// <summary>Writes <paramref name="model"/>'s weights, config.json and tokenizer.json into <paramref name="dir"/> (created if needed).</summary>
+    /// <summary>
+    /// Writes <paramref name="model"/>'s weights, config.json and tokenizer.json into <paramref name="dir"/> (created if
+    /// needed), replacing what it held at once (<see cref="CheckpointDirectory"/>), optimiser and training state included.
+    /// </summary>
     public static void Save(string dir, GptModel<float> model, ITokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
-        Directory.CreateDirectory(dir);
-        Safetensors.Save(Path.Combine(dir, Checkpoint.ModelFile), model.StateDict());
-        File.WriteAllText(Path.Combine(dir, Checkpoint.ConfigFile), model.Config.ToJson());
-        File.WriteAllText(Path.Combine(dir, Checkpoint.TokenizerFile), tokenizer.ToJson());
+        CheckpointDirectory.Save(dir, iteration: null,
+        [
+            (Checkpoint.ModelFile, path => Safetensors.Save(path, model.StateDict())),
+            (Checkpoint.ConfigFile, path => Checkpoint.WriteText(path, model.Config.ToJson())),
+            (Checkpoint.TokenizerFile, path => Checkpoint.WriteText(path, tokenizer.ToJson())),
+        ]);
     }
 }

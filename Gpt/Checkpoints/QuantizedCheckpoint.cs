@@ -47,19 +47,26 @@ public static class QuantizedCheckpoint
             throw new ArgumentException($"--out {outDir} is the source checkpoint; write the quantized copy to another directory");
         }
         var (model, _) = Checkpoint.LoadModel(sourceDir, new Rng(0));
-        var existing = SchemeOf(File.ReadAllText(Path.Combine(sourceDir, Checkpoint.ConfigFile)));
+        var existing = SchemeOf(File.ReadAllText(CheckpointDirectory.Open(sourceDir, Checkpoint.ConfigFile)));
         if (existing is QuantScheme already)
         {
             throw new ArgumentException($"checkpoint {sourceDir} is already quantized ({already.Name()}); quantize the float32 original instead");
         }
+        if (CheckpointDirectory.HoldsCheckpoint(outDir) && !IsQuantizedCopy(outDir))
+        {
+            throw new ArgumentException($"--out {outDir} already holds a checkpoint that is not a quantized copy; write the quantized copy to another directory");
+        }
         var state = model.StateDict();
-        Directory.CreateDirectory(outDir);
-        string modelPath = Path.Combine(outDir, Checkpoint.ModelFile);
-        QuantizedSafetensors.Save(modelPath, state, scheme, IsQuantized);
         var config = (JsonObject)JsonNode.Parse(model.Config.ToJson())!;
         config[ConfigKey] = scheme.Name();
-        AtomicFile.WriteAllText(Path.Combine(outDir, Checkpoint.ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Copy(Path.Combine(sourceDir, Checkpoint.TokenizerFile), Path.Combine(outDir, Checkpoint.TokenizerFile), overwrite: true);
+        string tokenizer = CheckpointDirectory.Open(sourceDir, Checkpoint.TokenizerFile);
+        CheckpointDirectory.Save(outDir, iteration: null,
+        [
+            (Checkpoint.ModelFile, path => QuantizedSafetensors.Save(path, state, scheme, IsQuantized)),
+            (Checkpoint.ConfigFile, path => Checkpoint.WriteText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }))),
+            (Checkpoint.TokenizerFile, path => File.Copy(tokenizer, path, overwrite: true)),
+        ]);
+        string modelPath = Path.Combine(outDir, Checkpoint.ModelFile);
 
         // Read back what was written: the weights every command will compute with.
         var (written, _) = QuantizedSafetensors.Load(modelPath);
@@ -99,6 +106,19 @@ public static class QuantizedCheckpoint
             JsonValue v when v.TryGetValue(out string? name) => QuantSchemes.Parse(name),
             var other => throw new FormatException($"config.json: '{ConfigKey}' must be a scheme's name, found {other.ToJsonString()}"),
         };
+    }
+
+    /// <summary>True if the checkpoint in <paramref name="dir"/> is one scratch quantize wrote (its config.json names a scheme).</summary>
+    private static bool IsQuantizedCopy(string dir)
+    {
+        try
+        {
+            return SchemeOf(File.ReadAllText(CheckpointDirectory.Open(dir, Checkpoint.ConfigFile))) is not null;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The full path of a directory, without a trailing separator, through a symbolic link if it is one.</summary>

@@ -43,14 +43,16 @@ internal static class TrainCommand
         var tokenizer = Opt("--tokenizer", "char (the corpus's characters), bpe (byte-level BPE trained on the corpus) or gpt2 (GPT-2's 50,257 tokens, from --vocab)", defaults.Tokenizer);
         var vocabSize = Opt("--vocab-size", "vocabulary size for --tokenizer bpe", defaults.VocabSize);
         var vocab = Opt<string?>("--vocab", "for --tokenizer gpt2: the folder with GPT-2's vocab.json + merges.txt (or encoder.json + vocab.bpe)", null);
-        var resume = Opt("--resume", "continue from the checkpoint in --out (nanoGPT: init_from=resume)", false);
+        var resume = Opt("--resume", "continue from the checkpoint in --out (nanoGPT: init_from=resume): its shape, tokenizer and seed are kept ("
+            + string.Join(", ", ResumeFlags.Fixed) + " must match it or be left out); these may change: " + string.Join(", ", ResumeFlags.MayChange), false);
+        var overwrite = Opt("--overwrite", "start afresh even though --out holds a checkpoint, replacing it at the first save (without this, that is refused)", false);
         var metrics = Opt<string?>("--metrics", "append one JSON line per iteration to this file", null);
         var logGradNorms = Opt("--log-grad-norms", "every --log-interval steps, add the gradient norm and update/data ratio of every parameter to --metrics", false);
 
-        var command = new Command("train", "Train a GPT on a text corpus, as nanoGPT's train.py (checkpoints in --out).");
+        var command = new Command("train", "Train a GPT on a text corpus, as nanoGPT's train.py (checkpoints in --out; an --out that holds one needs --resume or --overwrite).");
         foreach (Option option in new Option[] { data, outDir, preset, nLayer, nHead, nEmbd, blockSize, batchSize, maxIters, learningRate, minLr,
             warmupIters, lrDecayIters, weightDecay, beta1, beta2, gradClip, dropout, bias, evalInterval, evalIters, logInterval, seed,
-            tokenizer, vocabSize, vocab, resume, metrics, logGradNorms })
+            tokenizer, vocabSize, vocab, resume, overwrite, metrics, logGradNorms })
         {
             command.Options.Add(option);
         }
@@ -85,6 +87,7 @@ internal static class TrainCommand
                 VocabSize = parse.GetValue(vocabSize),
                 Vocab = parse.GetValue(vocab),
                 Resume = parse.GetValue(resume),
+                Overwrite = parse.GetValue(overwrite),
                 Metrics = parse.GetValue(metrics),
                 StatsInterval = parse.GetValue(logGradNorms) ? parse.GetValue(logInterval) : 0,
             }.Validate();
@@ -92,6 +95,8 @@ internal static class TrainCommand
             {
                 throw new ArgumentException("--log-grad-norms writes to the metrics file: give --metrics FILE too");
             }
+            var given = command.Options.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToHashSet();
+            ResumeFlags.Check(options, given);
 
             // Ctrl-C: finish the current step, save, stop. A second Ctrl-C ends the process at once.
             using var stop = new CancellationTokenSource();

@@ -1,6 +1,9 @@
+using System.Globalization;
+using System.Text;
 using Scratch.Gpt.Checkpoints;
 using Scratch.Gpt.Model;
 using Scratch.Gpt.Tokenizers;
+using Scratch.Nn;
 using Scratch.Nn.Checkpoints;
 using Scratch.Nn.Optimizers;
 using Scratch.Nn.Quantization;
@@ -17,8 +20,10 @@ namespace Scratch.Gpt.Training;
 /// optimizer.safetensors  AdamW's step counts and moments (state.i.step, state.i.exp_avg, state.i.exp_avg_sq)
 /// train_state.json       iteration, random generator states, best val loss, the evaluations
 /// loss.svg               the train and val loss curves
+/// checkpoint.json        the manifest: the iteration, and each file's size and SHA-256
 /// </code>
-/// Every file is written under a temporary name and renamed into place, so a crash never leaves half a file.
+/// A save replaces the whole set at once (<see cref="CheckpointDirectory"/>): a process killed at any moment leaves
+/// either the previous checkpoint or the new one, never a mix, and every load checks each file against the manifest.
 /// </summary>
 public static class Checkpoint
 {
@@ -40,28 +45,36 @@ public static class Checkpoint
     /// <summary>The loss curves.</summary>
     public const string ChartFile = "loss.svg";
 
-    /// <summary>Writes every file of a training checkpoint into <paramref name="dir"/> (created if needed).</summary>
+    /// <summary>Replaces the checkpoint in <paramref name="dir"/> (created if needed) with this one, all files at once.</summary>
     public static void Save(string dir, GptModel<float> model, ITokenizer tokenizer, Optimizer<float> optimizer, TrainState state)
     {
-        Directory.CreateDirectory(dir);
-        Safetensors.Save(Path.Combine(dir, ModelFile), model.StateDict());
-        AtomicFile.WriteAllText(Path.Combine(dir, ConfigFile), model.Config.ToJson());
-        AtomicFile.WriteAllText(Path.Combine(dir, TokenizerFile), tokenizer.ToJson());
-        Safetensors.Save(Path.Combine(dir, OptimizerFile), optimizer.SaveState());
-        AtomicFile.WriteAllText(Path.Combine(dir, ChartFile), LossChart.Render(state.Evals));
-        // Last, so that a train_state.json always describes files that are already complete.
-        AtomicFile.WriteAllText(Path.Combine(dir, StateFile), state.ToJson());
+        var iteration = new Dictionary<string, string> { [CheckpointDirectory.IterationKey] = state.Iteration.ToString(CultureInfo.InvariantCulture) };
+        CheckpointDirectory.Save(dir, state.Iteration,
+        [
+            (ModelFile, path => Safetensors.Save(path, model.StateDict(), iteration)),
+            (ConfigFile, path => WriteText(path, model.Config.ToJson())),
+            (TokenizerFile, path => WriteText(path, tokenizer.ToJson())),
+            (OptimizerFile, path => Safetensors.Save(path, optimizer.SaveState(), iteration)),
+            (ChartFile, path => WriteText(path, LossChart.Render(state.Evals))),
+            (StateFile, path => WriteText(path, state.ToJson())),
+        ]);
     }
+
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> as UTF-8 without a byte-order mark.</summary>
+    internal static void WriteText(string path, string text) => File.WriteAllText(path, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
 
     /// <summary>
     /// The model and tokenizer saved in <paramref name="dir"/>. The model is built from config.json (its random
     /// initial weights drawn from <paramref name="rng"/>) and then overwritten with model.safetensors; when
     /// config.json names a quantization scheme (<see cref="QuantizedCheckpoint"/>), the weights are dequantized.
+    /// Before the model is allocated, model.safetensors' header is checked against config.json (every tensor's
+    /// name and shape), so a wrong config costs nothing; after loading, a weight that is NaN or ±∞ is refused
+    /// (naming the tensor) unless <paramref name="allowNonFinite"/>.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">There is no such directory.</exception>
     /// <exception cref="FileNotFoundException">A file is missing (the message names it).</exception>
     /// <exception cref="InvalidDataException">A file is corrupt or does not fit the others (the message names it).</exception>
-    public static (GptModel<float> Model, ITokenizer Tokenizer) LoadModel(string dir, Rng rng)
+    public static (GptModel<float> Model, ITokenizer Tokenizer) LoadModel(string dir, Rng rng, bool allowNonFinite = false)
     {
         if (!Directory.Exists(dir))
         {
@@ -74,6 +87,11 @@ public static class Checkpoint
             throw new InvalidDataException($"checkpoint {dir}: the tokenizer has {tokenizer.VocabSize} tokens but config.json's vocab_size is {config.VocabSize}");
         }
         var scheme = Read(dir, ConfigFile, path => QuantizedCheckpoint.SchemeOf(File.ReadAllText(path)));
+        Read(dir, ModelFile, path =>
+        {
+            CheckShapes(Safetensors.ReadHeader(path).Tensors, config);
+            return config;
+        });
         var model = new GptModel<float>(config, rng);
         Read(dir, ModelFile, path =>
         {
@@ -83,10 +101,87 @@ public static class Checkpoint
             {
                 throw new InvalidDataException($"config.json says the weights are {SchemeName(scheme)} but the file holds {SchemeName(stored)}");
             }
+            if (!allowNonFinite)
+            {
+                CheckFinite(weights);
+            }
             model.LoadStateDict(weights);
             return model;
         });
         return (model, tokenizer);
+    }
+
+    /// <summary>
+    /// The name and shape of every tensor a model of <paramref name="config"/> stores (its state dict, without
+    /// allocating it): wte (V, C), wpe (T, C), per block ln_1, attn.c_attn (3C, C), attn.c_proj (C, C), ln_2,
+    /// mlp.c_fc (4C, C), mlp.c_proj (C, 4C), then ln_f; biases ((out) for Linear, (C) for LayerNorm) when config.Bias.
+    /// </summary>
+    public static IReadOnlyDictionary<string, int[]> ParameterShapes(GptConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        int C = config.NEmbd;
+        var shapes = new Dictionary<string, int[]>
+        {
+            ["transformer.wte.weight"] = [config.VocabSize, C],
+            ["transformer.wpe.weight"] = [config.BlockSize, C],
+        };
+        void Add(string name, int outputs, int? inputs)
+        {
+            shapes[name + ".weight"] = inputs is int n ? [outputs, n] : [outputs];
+            if (config.Bias)
+            {
+                shapes[name + ".bias"] = [outputs];
+            }
+        }
+        for (int l = 0; l < config.NLayer; l++)
+        {
+            string h = $"transformer.h.{l}";
+            Add($"{h}.ln_1", C, null);
+            Add($"{h}.attn.c_attn", 3 * C, C);
+            Add($"{h}.attn.c_proj", C, C);
+            Add($"{h}.ln_2", C, null);
+            Add($"{h}.mlp.c_fc", 4 * C, C);
+            Add($"{h}.mlp.c_proj", C, 4 * C);
+        }
+        Add("transformer.ln_f", C, null);
+        return shapes;
+    }
+
+    /// <summary>Checks the tensors a safetensors header lists against the ones a model of <paramref name="config"/> has (quantized ones by name only).</summary>
+    private static void CheckShapes(IReadOnlyList<SafetensorsTensorInfo> stored, GptConfig config)
+    {
+        var expected = ParameterShapes(config);
+        var byName = stored.ToDictionary(t => t.Name);
+        foreach (var (name, shape) in expected)
+        {
+            if (!byName.TryGetValue(name, out var found))
+            {
+                throw new InvalidDataException($"config.json describes a model with '{name}' {Shape(shape)}, which the file does not hold");
+            }
+            if (found.DType is not ("I8" or "U8") && !found.Shape.SequenceEqual(shape))
+            {
+                throw new InvalidDataException($"'{name}' is {Shape(found.Shape)} in the file but config.json's model needs {Shape(shape)} "
+                    + $"(block_size {config.BlockSize}, vocab_size {config.VocabSize}, n_layer {config.NLayer}, n_embd {config.NEmbd}, bias {config.Bias.ToString().ToLowerInvariant()})");
+            }
+        }
+    }
+
+    private static string Shape(int[] shape) => $"({string.Join(", ", shape)})";
+
+    /// <summary>Refuses weights with a NaN or ±∞, naming the first such tensor and element.</summary>
+    private static void CheckFinite(StateDict<float> weights)
+    {
+        foreach (var (name, tensor) in weights.Entries)
+        {
+            float[] values = tensor.ToArray();
+            int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+            if (bad >= 0)
+            {
+                int count = values.Count(v => !float.IsFinite(v));
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"'{name}' holds {count} non-finite weights (the first, element {bad}, is {values[bad]}): the model cannot compute; (training diverged before this save?)"));
+            }
+        }
     }
 
     private static string SchemeName(QuantScheme? scheme) => scheme is QuantScheme s ? $"quantized as {s.Name()}" : "float32 (not quantized)";
@@ -102,21 +197,17 @@ public static class Checkpoint
     /// <summary>The checkpoint's train_state.json.</summary>
     public static TrainState LoadState(string dir) => Read(dir, StateFile, path => TrainState.FromJson(File.ReadAllText(path)));
 
-    /// <summary>Reads one file of the checkpoint, turning every way it can be wrong into an error that names it.</summary>
+    /// <summary>Reads one file of the checkpoint (checked against its manifest), turning every way it can be wrong into an error that names it.</summary>
     private static TResult Read<TResult>(string dir, string file, Func<string, TResult> read)
     {
-        var path = Path.Combine(dir, file);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"checkpoint {dir} has no {file} (is it a directory that scratch train wrote?)", path);
-        }
+        string path = CheckpointDirectory.Open(dir, file);
         try
         {
             return read(path);
         }
         catch (Exception e) when (e is SafetensorsFormatException or FormatException or ArgumentException or InvalidDataException)
         {
-            throw new InvalidDataException($"checkpoint file {path} is corrupt or does not fit: {e.Message}", e);
+            throw new InvalidDataException($"checkpoint file {Path.Combine(dir, file)} is corrupt or does not fit: {e.Message}", e);
         }
     }
 }

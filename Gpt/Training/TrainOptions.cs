@@ -92,6 +92,9 @@ public sealed record TrainOptions
     /// <summary>Continue from the checkpoint in <see cref="OutDir"/>.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>Start afresh even though <see cref="OutDir"/> holds a checkpoint, replacing it at the first save (without this, that is refused).</summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>A file to append one JSON object per iteration to, or null.</summary>
     public string? Metrics { get; init; }
 
@@ -140,6 +143,10 @@ public sealed record TrainOptions
             throw new ArgumentException($"--vocab is for --tokenizer gpt2; the {Tokenizer} tokenizer is built from the corpus");
         }
         Require("--vocab-size", VocabSize, VocabSize >= 256, "must be ≥ 256 (the 256 bytes come first)");
+        if (Resume && Overwrite)
+        {
+            throw new ArgumentException("--resume continues the checkpoint in --out and --overwrite replaces it: give one of them");
+        }
         return this;
     }
 

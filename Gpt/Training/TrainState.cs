@@ -15,7 +15,8 @@ namespace Scratch.Gpt.Training;
 /// <param name="ModelRng">The dropout generator's state.</param>
 /// <param name="BestValLoss">The lowest validation loss seen, or null before the first evaluation.</param>
 /// <param name="Evals">Every evaluation so far, in order (the loss curve).</param>
-public sealed record TrainState(int Iteration, RngState DataRng, RngState ModelRng, double? BestValLoss, IReadOnlyList<EvalPoint> Evals)
+/// <param name="Seed">The run's --seed (the evaluations' generator restarts from it), or null in a state saved before it was recorded.</param>
+public sealed record TrainState(int Iteration, RngState DataRng, RngState ModelRng, double? BestValLoss, IReadOnlyList<EvalPoint> Evals, ulong? Seed = null)
 {
     /// <summary>The state as indented JSON.</summary>
     public string ToJson()
@@ -31,6 +32,7 @@ public sealed record TrainState(int Iteration, RngState DataRng, RngState ModelR
             ["data_rng"] = Rng(DataRng),
             ["model_rng"] = Rng(ModelRng),
             ["best_val_loss"] = BestValLoss,
+            ["seed"] = Seed,
             ["evals"] = evals,
         }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
@@ -49,7 +51,8 @@ public sealed record TrainState(int Iteration, RngState DataRng, RngState ModelR
                 Rng(root["data_rng"]!.AsObject()),
                 Rng(root["model_rng"]!.AsObject()),
                 root["best_val_loss"]?.GetValue<double>(),
-                evals);
+                evals,
+                root["seed"]?.GetValue<ulong>());
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException)
         {

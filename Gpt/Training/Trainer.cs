@@ -48,6 +48,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
         {
             options.ModelConfig(vocabSize: 1); // a bad shape fails now, not after reading the corpus and training a tokenizer
         }
+        CheckOutDir(options);
         string text = TokenData.ReadCorpus(options.Data);
         if (text.Length == 0)
         {
@@ -56,6 +57,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
 
         // The model, its tokenizer and its random generator: fresh, or as the checkpoint left them.
         var modelRng = new Rng(options.Seed);
+        ulong seed = options.Seed; // on resume, the checkpoint's (the evaluations restart their generator from it)
         GptModel<float> model;
         ITokenizer tokenizer;
         TrainState? saved = null;
@@ -64,6 +66,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
             (model, tokenizer) = Checkpoint.LoadModel(options.OutDir, modelRng);
             saved = Checkpoint.LoadState(options.OutDir);
             modelRng.SetState(saved.ModelRng);
+            seed = saved.Seed ?? seed;
             progress.Message($"resuming from {options.OutDir} at iteration {saved.Iteration} (model shape from its {Checkpoint.ConfigFile})");
         }
         else
@@ -84,7 +87,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
 
         var optimizer = new AdamW<float>(ParamGroups.ForWeightDecay(model.NamedParameters(), options.WeightDecay),
             options.LearningRate, options.Beta1, options.Beta2);
-        var dataRng = new Rng(options.Seed + 1);
+        var dataRng = new Rng(seed + 1);
         if (saved is not null)
         {
             Checkpoint.LoadOptimizer(options.OutDir, optimizer);
@@ -106,7 +109,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
         var y = new int[B * T]; // (B, T)
 
         void Save() => Checkpoint.Save(options.OutDir, model, tokenizer, optimizer,
-            new TrainState(iter, dataRng.GetState(), modelRng.GetState(), best, evals));
+            new TrainState(iter, dataRng.GetState(), modelRng.GetState(), best, evals, seed));
 
         progress.Run(iter, options.MaxIters, () =>
         {
@@ -118,7 +121,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
                 EvalPoint? eval = null;
                 if ((iter % options.EvalInterval == 0 || last) && iter != lastEval)
                 {
-                    var evalRng = new Rng(options.Seed + 2);
+                    var evalRng = new Rng(seed + 2);
                     eval = new EvalPoint(iter,
                         LossEstimator.Estimate(model, data, DataSplit.Train, options.EvalIters, B, evalRng),
                         LossEstimator.Estimate(model, data, DataSplit.Val, options.EvalIters, B, evalRng));
@@ -175,5 +178,43 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
             progress.Message($"saved checkpoint to {options.OutDir} (iteration {iter}{(best is { } b ? string.Create(CultureInfo.InvariantCulture, $", best val loss {b:0.0000}") : "")})");
         }
         return new TrainResult(iter, interrupted, evals);
+    }
+
+    /// <summary>
+    /// A fresh run never replaces a checkpoint unasked: without --resume or --overwrite, an --out that holds one is
+    /// refused, naming its iteration and best val loss. --resume needs a checkpoint to continue.
+    /// </summary>
+    private static void CheckOutDir(TrainOptions options)
+    {
+        string dir = options.OutDir;
+        if (File.Exists(dir))
+        {
+            throw new ArgumentException($"--out {dir} is a file; give a directory for the checkpoint");
+        }
+        bool holds = CheckpointDirectory.HoldsCheckpoint(dir);
+        if (options.Resume && !holds)
+        {
+            throw new ArgumentException($"--resume: {dir} holds no checkpoint to continue; train without --resume to start one there");
+        }
+        if (!options.Resume && !options.Overwrite && holds)
+        {
+            throw new ArgumentException($"--out {dir} already holds a checkpoint ({Describe(dir)}); continue it with --resume, or replace it with --overwrite");
+        }
+    }
+
+    /// <summary>"iteration 2000, best val loss 1.8902", as far as the checkpoint's train_state.json tells.</summary>
+    private static string Describe(string dir)
+    {
+        try
+        {
+            var state = Checkpoint.LoadState(dir);
+            return state.BestValLoss is double best
+                ? string.Create(CultureInfo.InvariantCulture, $"iteration {state.Iteration}, best val loss {best:0.0000}")
+                : $"iteration {state.Iteration}, not yet evaluated";
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            return "a model without a readable training state";
+        }
     }
 }

@@ -157,6 +157,18 @@ public static class Safetensors
         return ReadRaw(stream, path);
     }
 
+    /// <summary>
+    /// The header of the file at <paramref name="path"/> alone: each tensor's name, dtype and shape (in data order)
+    /// and the metadata, checked as when reading, without reading a tensor byte. For checking a file against what
+    /// a model expects before allocating the model.
+    /// </summary>
+    public static (IReadOnlyList<SafetensorsTensorInfo> Tensors, IReadOnlyDictionary<string, string> Metadata) ReadHeader(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var (entries, metadata, _) = ReadEntries(stream, path);
+        return ([.. entries.Select(e => new SafetensorsTensorInfo(e.Name, e.DType, e.Shape))], metadata);
+    }
+
     /// <summary>Reads a safetensors file held in memory; <paramref name="source"/> names it in errors.</summary>
     public static (StateDict<T> Tensors, IReadOnlyDictionary<string, string> Metadata) Deserialize<T>(byte[] bytes, string source = "<bytes>")
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -185,6 +197,21 @@ public static class Safetensors
     /// <summary>Reads a safetensors file from a seekable stream, every tensor as stored, in data order.</summary>
     public static (IReadOnlyList<SafetensorsTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) ReadRaw(Stream stream, string source = "<stream>")
     {
+        var (entries, metadata, dataStart) = ReadEntries(stream, source);
+        var result = new List<SafetensorsTensor>(entries.Count);
+        foreach (var entry in entries)
+        {
+            var bytes = new byte[entry.End - entry.Begin];
+            stream.Position = dataStart + entry.Begin;
+            stream.ReadExactly(bytes);
+            result.Add(new SafetensorsTensor(entry.Name, entry.DType, entry.Shape, bytes));
+        }
+        return (result, metadata);
+    }
+
+    /// <summary>Reads and checks the header length and the header; returns the entries, the metadata and where the data section starts.</summary>
+    private static (List<SafetensorsEntry> Entries, Dictionary<string, string> Metadata, long DataStart) ReadEntries(Stream stream, string source)
+    {
         if (!stream.CanSeek)
         {
             throw new ArgumentException("safetensors: reading needs a seekable stream (its length bounds every offset)");
@@ -210,16 +237,7 @@ public static class Safetensors
         stream.ReadExactly(header);
         long dataStart = start + 8 + (long)headerLength;
         var (entries, metadata) = SafetensorsHeader.Parse(source, header, fileLength - 8 - (long)headerLength);
-
-        var result = new List<SafetensorsTensor>(entries.Count);
-        foreach (var entry in entries)
-        {
-            var bytes = new byte[entry.End - entry.Begin];
-            stream.Position = dataStart + entry.Begin;
-            stream.ReadExactly(bytes);
-            result.Add(new SafetensorsTensor(entry.Name, entry.DType, entry.Shape, bytes));
-        }
-        return (result, metadata);
+        return (entries, metadata, dataStart);
     }
 
     /// <summary>Each tensor's elements as little-endian bytes: F32 for float, F64 for double.</summary>

@@ -53,7 +53,8 @@ public static class BabyGpt
     /// </summary>
     public static TrainResult Train(Watchers watch, string? outDir = null)
     {
-        var options = Options(outDir) with { StatsInterval = watch.StatsInterval, Metrics = watch.Metrics };
+        // A fresh run replaces what an earlier run of the lessons left in the folder (Trainer refuses that unasked).
+        var options = Options(outDir) with { StatsInterval = watch.StatsInterval, Metrics = watch.Metrics, Overwrite = true };
         if (watch.Metrics is not null)
         {
             File.Delete(watch.Metrics); // the metrics file is appended to; a fresh run starts a fresh file
@@ -72,7 +73,7 @@ public static class BabyGpt
                 return result;
             }
             watch.OnPause?.Invoke(pauses.Dequeue());
-            options = options with { Resume = true };
+            options = options with { Resume = true, Overwrite = false };
         }
     }
 

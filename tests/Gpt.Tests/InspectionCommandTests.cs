@@ -105,7 +105,7 @@ public sealed class InspectionCommandTests : IDisposable
             Assert.Equal($"scratch {args[0]}: error: checkpoint directory not found: {missing}", error.TrimEnd());
         }
         File.Delete(Path.Combine(ckpt, Scratch.Gpt.Training.Checkpoint.TokenizerFile));
-        Assert.Contains("has no tokenizer.json", Run("sample", "--ckpt", ckpt).Err);
+        Assert.Contains("is missing tokenizer.json, which its checkpoint.json lists", Run("sample", "--ckpt", ckpt).Err);
     }
 
     [Fact]

@@ -135,6 +135,10 @@ public sealed class QuantizeCommandTests : IDisposable
         Assert.Contains("already quantized (f16)", again.Err);
         string config = Path.Combine(elsewhere, Checkpoint.ConfigFile);
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"f16\"", "\"int8-row\"", StringComparison.Ordinal));
+        var edited = CliRunner.Run("eval", "--ckpt", elsewhere, "--data", cli.Corpus);
+        Assert.Equal(1, edited.Code);
+        Assert.Contains("config.json does not belong to the saved state", edited.Err); // the manifest notices the edit first
+        File.Delete(Path.Combine(elsewhere, CheckpointDirectory.ManifestFile)); // without it (an older checkpoint), config.json itself is checked
         var mismatch = CliRunner.Run("eval", "--ckpt", elsewhere, "--data", cli.Corpus);
         Assert.Equal(1, mismatch.Code);
         Assert.Contains("config.json says the weights are quantized as int8-row but the file holds quantized as f16", mismatch.Err);
