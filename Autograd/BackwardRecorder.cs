@@ -6,7 +6,7 @@ namespace Scratch.Autograd;
 /// <summary>
 /// What <see cref="Var{T}.TraceBackward()"/> hears during one backward pass: whose turn it is, the gradient that
 /// node received, and every contribution its backward function sends to a parent. The engine tells it whose
-/// turn it is (<see cref="Turn"/>); <c>AccumulateGrad</c> and <c>AccumulateOwnedGrad</c> report the sends.
+/// turn it is (<see cref="Turn"/>); <c>AccumulateGrad</c> reports the sends.
 /// Gradients are cloned, because the engine may later add into the very tensors it was handed.
 /// </summary>
 internal sealed class BackwardRecorder<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -5,6 +5,10 @@ namespace Scratch.Autograd;
 // The engine: order the graph, then run every backward function once, from the output to the leaves.
 public sealed partial class Var<T>
 {
+    /// <summary>Who holds which gradient during the backward pass running on this thread (null otherwise).</summary>
+    [ThreadStatic]
+    private static GradHolders<T>? pass;
+
     /// <summary>
     /// Backpropagation from a scalar: seeds ∂L/∂L = 1 and sends gradients to every value this one was
     /// computed from. See <see cref="Backward(Tensor{T})"/>.
@@ -21,10 +25,11 @@ public sealed partial class Var<T>
     /// <summary>
     /// Backpropagation with an explicit upstream gradient ∂L/∂(this), of this value's shape.
     /// <para>
-    /// 1. Order the nodes topologically (every node after all the nodes it was computed from, so before
-    /// every node it feeds), with an explicit stack, so a graph 100,000 ops deep cannot overflow the call stack.
-    /// 2. Walk that order backwards: when a node's turn comes, every use of it has already sent its
-    /// contribution, so its gradient is complete and its backward function runs exactly once.
+    /// 1. Order the nodes topologically (every node after all the nodes it was computed from), with an
+    /// explicit stack, so a graph 100,000 ops deep cannot overflow the call stack.
+    /// 2. Walk that order backwards, from this value to the leaves: when a node's turn comes, every node
+    /// computed from it has already run, so every use of it has sent its contribution, its gradient is
+    /// complete, and its backward function runs exactly once.
     /// </para>
     /// <para>
     /// Calling Backward again on the same graph is allowed and behaves like PyTorch with
@@ -44,47 +49,65 @@ public sealed partial class Var<T>
             throw new ArgumentException($"backward: gradient of shape {Shapes.Format(gradient.Shape)} does not match the output's shape {Shapes.Format(Value.Shape)}");
         }
         List<Var<T>> order = TopologicalOrder();
-        foreach (var node in order)
+        var outer = pass;
+        pass = new GradHolders<T>();
+        try
         {
-            if (!node.IsLeaf)
+            foreach (var node in order)
             {
-                node.Grad = null; // a computed node's gradient is rebuilt by every pass
-            }
-        }
-        AccumulateOwnedGrad(gradient.Clone()); // the caller keeps its tensor
-        for (int i = order.Count - 1; i >= 0; i--)
-        {
-            var node = order[i];
-            recorder?.Turn(node); // only while tracing (TraceBackward): the gradients sent next come from this node
-            if (node.backward is not null && node.Grad is not null)
-            {
-                node.backward(node.Grad);
-                if (GradMode.IsAnomalyDetectionEnabled)
+                if (!node.IsLeaf)
                 {
-                    Anomaly.CheckBackward(node);
+                    node.Grad = null; // a computed node's gradient is rebuilt by every pass
+                }
+                else if (node.Grad is not null)
+                {
+                    pass.Adopt(node.Grad); // a leaf's gradient from earlier passes, added to
+                }
+            }
+            AccumulateGrad(gradient.Clone()); // the caller keeps its tensor
+            for (int i = order.Count - 1; i >= 0; i--)
+            {
+                order[i].RunBackward();
+            }
+            foreach (var node in order)
+            {
+                if (node.IsLeaf && node.Grad is not null)
+                {
+                    node.Grad = pass.OwnCopy(node.Grad); // optimisers and clipping write leaves' gradients in place
                 }
             }
         }
-        foreach (var node in order)
+        finally
         {
-            if (node.IsLeaf)
+            pass = outer;
+        }
+    }
+
+    /// <summary>This node's turn: its backward function sends ∂L/∂(this) on to its parents.</summary>
+    private void RunBackward()
+    {
+        recorder?.Turn(this); // only while tracing (TraceBackward): the gradients sent next come from this node
+        if (backward is not null && Grad is not null)
+        {
+            backward(Grad);
+            if (GradMode.IsAnomalyDetectionEnabled)
             {
-                node.OwnGrad(); // optimisers and clipping write leaves' gradients in place
+                Anomaly.CheckBackward(this);
             }
         }
     }
 
     /// <summary>
-    /// Every node that needs a gradient and that this one depends on, each after its parents (post-order
-    /// depth-first search with an explicit stack instead of recursion).
+    /// Every node this one depends on, each after all the nodes it was computed from (post-order depth-first
+    /// search with an explicit stack instead of recursion). Backward's walk follows only inputs that need a
+    /// gradient; graph export (<paramref name="allInputs"/>) also shows data and constants.
     /// </summary>
-    internal List<Var<T>> TopologicalOrder()
+    internal List<Var<T>> TopologicalOrder(bool allInputs = false)
     {
         var order = new List<Var<T>>();
-        var visited = new HashSet<Var<T>>(ReferenceEqualityComparer.Instance);
+        var visited = new HashSet<Var<T>>(ReferenceEqualityComparer.Instance) { this };
         var stack = new Stack<(Var<T> Node, int NextParent)>();
         stack.Push((this, 0));
-        visited.Add(this);
         while (stack.Count > 0)
         {
             var (node, next) = stack.Pop();
@@ -92,14 +115,14 @@ public sealed partial class Var<T>
             {
                 stack.Push((node, next + 1)); // come back for the remaining parents
                 var parent = node.Parents[next];
-                if (parent.RequiresGrad && visited.Add(parent))
+                if ((allInputs || parent.RequiresGrad) && visited.Add(parent))
                 {
                     stack.Push((parent, 0));
                 }
             }
             else
             {
-                order.Add(node); // all parents are already in the order
+                order.Add(node); // all its parents are already in the order
             }
         }
         return order;

@@ -18,15 +18,14 @@ public sealed partial class Var<T>
     /// link, from the input to the value computed from it. An input used twice (x · x) has two edges.
     /// <para>
     /// Nodes are numbered n0, n1, … in topological order (inputs before the values computed from them),
-    /// so the same graph always gives the same text. The walk uses an explicit stack, like
-    /// <see cref="Backward()"/>, so very deep graphs export too. Unlike Backward's walk it also shows
-    /// inputs that need no gradient (constants, data).
+    /// so the same graph always gives the same text. The walk is <see cref="Backward()"/>'s own, so very
+    /// deep graphs export too; unlike Backward it also follows inputs that need no gradient (constants, data).
     /// </para>
     /// </summary>
     /// <param name="graphName">The name written after <c>digraph</c>.</param>
     public string ToDot(string graphName = "scratch")
     {
-        List<Var<T>> nodes = AllNodesInTopologicalOrder();
+        List<Var<T>> nodes = TopologicalOrder(allInputs: true);
         var number = new Dictionary<Var<T>, int>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < nodes.Count; i++)
         {
@@ -54,36 +53,6 @@ public sealed partial class Var<T>
         }
         dot.Append("}\n");
         return dot.ToString();
-    }
-
-    /// <summary>
-    /// Every value this one depends on (whether or not it needs a gradient), each after its inputs: the
-    /// same post-order depth-first search as <see cref="TopologicalOrder"/>, over all parents.
-    /// </summary>
-    private List<Var<T>> AllNodesInTopologicalOrder()
-    {
-        var order = new List<Var<T>>();
-        var visited = new HashSet<Var<T>>(ReferenceEqualityComparer.Instance) { this };
-        var stack = new Stack<(Var<T> Node, int NextParent)>();
-        stack.Push((this, 0));
-        while (stack.Count > 0)
-        {
-            var (node, next) = stack.Pop();
-            if (next < node.Parents.Count)
-            {
-                stack.Push((node, next + 1));
-                var parent = node.Parents[next];
-                if (visited.Add(parent))
-                {
-                    stack.Push((parent, 0));
-                }
-            }
-            else
-            {
-                order.Add(node);
-            }
-        }
-        return order;
     }
 
     /// <summary>The lines of a node's label: "name", "op shape", the value, the gradient.</summary>

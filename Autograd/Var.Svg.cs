@@ -32,7 +32,7 @@ public sealed partial class Var<T>
     /// <param name="title">The drawing's title (an SVG &lt;title&gt;, shown by viewers as a tooltip).</param>
     public string ToSvg(string title = "scratch")
     {
-        List<Var<T>> nodes = AllNodesInTopologicalOrder();
+        List<Var<T>> nodes = TopologicalOrder(allInputs: true);
         var number = new Dictionary<Var<T>, int>(ReferenceEqualityComparer.Instance);
         for (int i = 0; i < nodes.Count; i++)
         {

@@ -7,6 +7,14 @@ namespace Scratch.Autograd;
 // recorder is null and each of those places costs one null check.
 public sealed partial class Var<T>
 {
+    /// <summary>Set while <see cref="TraceBackward()"/> runs on this thread: hears every gradient sent. Null otherwise.</summary>
+    [ThreadStatic]
+    private static BackwardRecorder<T>? recorder;
+
+    /// <summary>Set while <see cref="BackwardTrace.Run"/> runs a function: numbers every value created, and may nudge one.</summary>
+    [ThreadStatic]
+    private static ForwardProbe<T>? probe;
+
     /// <summary>
     /// <see cref="Backward()"/>, recorded: the same gradients end up in the same places, and the returned
     /// <see cref="BackwardTrace"/> lists every node in the order the engine visited it, with the gradient that

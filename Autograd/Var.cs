@@ -12,53 +12,33 @@ namespace Scratch.Autograd;
 /// ∂L/∂(this), adds each parent's share ∂L/∂parent = ∂L/∂this · ∂this/∂parent to the parent's gradient.</item>
 /// </list>
 /// Leaves are made by the user (parameters, inputs); every op makes a computed value. The ops are the
-/// other parts of this class, one file each under Ops/.
+/// other parts of this class, one file each under Ops/; the engine that runs the backward functions is
+/// Var.Backward.cs.
 /// </summary>
 /// <typeparam name="T">float for training, double for gradient checks.</typeparam>
 public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private static long created;
 
-    /// <summary>Set while <see cref="TraceBackward()"/> runs on this thread: hears every gradient sent. Null otherwise.</summary>
-    [ThreadStatic]
-    private static BackwardRecorder<T>? recorder;
-
-    /// <summary>Set while <see cref="BackwardTrace.Run"/> runs a function: numbers every value created, and may nudge one.</summary>
-    [ThreadStatic]
-    private static ForwardProbe<T>? probe;
-
+    /// <summary>Given ∂L/∂(this), sends each parent its share through <see cref="AccumulateGrad"/>; null for a leaf.</summary>
     private readonly Action<Tensor<T>>? backward;
-
-    /// <summary>True when <see cref="Grad"/> is this node's own tensor; false while it is borrowed (see <see cref="AccumulateGrad"/>).</summary>
-    private bool ownsGrad;
 
     /// <summary>A leaf: a value the graph starts from. Parameters set <paramref name="requiresGrad"/>.</summary>
     public Var(Tensor<T> value, bool requiresGrad = false, string? name = null)
+        : this(value, "leaf", [], null)
     {
-        Value = value;
         RequiresGrad = requiresGrad;
         Name = name;
-        Op = "leaf";
-        Parents = [];
-        Id = Interlocked.Increment(ref created);
-        if (probe is not null)
-        {
-            Value = probe.Observe(this, value);
-        }
     }
 
-    private Var(Tensor<T> value, string op, Var<T>[] parents, Action<Tensor<T>> backward)
+    private Var(Tensor<T> value, string op, Var<T>[] parents, Action<Tensor<T>>? backward)
     {
-        Value = value;
-        RequiresGrad = true;
+        Id = Interlocked.Increment(ref created);
         Op = op;
         Parents = parents;
         this.backward = backward;
-        Id = Interlocked.Increment(ref created);
-        if (probe is not null)
-        {
-            Value = probe.Observe(this, value);
-        }
+        RequiresGrad = backward is not null;
+        Value = probe is null ? value : probe.Observe(this, value); // only while BackwardTrace.Run checks numerically
     }
 
     /// <summary>The value computed in the forward pass.</summary>
@@ -111,92 +91,44 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// Adds <paramref name="gradient"/> to <see cref="Grad"/> (+=, because a value used twice receives one
-    /// contribution from each use). Values that need no gradient ignore it.
+    /// ∂L/∂(this) += <paramref name="gradient"/>: how a backward function hands this value its share. A value
+    /// used twice receives one contribution from each use, and the chain rule says ∂L/∂value is their sum.
+    /// Values that need no gradient ignore it.
     /// <para>
-    /// The first contribution is kept as it is, not copied, although the same tensor (or a view of it) may
-    /// also be another node's gradient: y = a + b hands ∂L/∂y to both a and b, and a reshape hands on a view.
-    /// Such a borrowed gradient is never written in place; a second contribution makes a new tensor
-    /// (copy on write), and <see cref="Backward(Tensor{T})"/> gives every leaf its own copy at the end,
-    /// because optimisers and gradient clipping update leaves' gradients in place.
+    /// With <paramref name="block"/> = (dim, start) the contribution covers only that block along dim (a
+    /// slice's input) and is zero elsewhere: it is added into the block, with no tensor of zeros made for it.
     /// </para>
-    /// <para>While <see cref="TraceBackward()"/> runs, every contribution is also reported to its recorder.</para>
+    /// <para>
+    /// The tensor is given away: the op does not read or write it afterwards. Whether the sum is written into
+    /// a tensor already here or made anew is the engine's business (<see cref="GradHolders{T}"/>): it writes in
+    /// place only into a tensor no other node holds.
+    /// </para>
     /// </summary>
-    internal void AccumulateGrad(Tensor<T> gradient)
+    internal void AccumulateGrad(Tensor<T> gradient, (int Dim, int Start)? block = null)
     {
         if (!RequiresGrad)
         {
             return;
         }
-        CheckGradShape(gradient);
+        CheckGradShape(gradient, block);
+        var holders = pass ?? throw new InvalidOperationException($"accumulate_grad: {this} was sent a gradient outside a backward pass");
+        if (block is var (dim, start))
+        {
+            recorder?.SendBlock(this, dim, start, gradient); // only while tracing (TraceBackward)
+            Grad = holders.AddBlock(Grad, gradient, dim, start, Value);
+            return;
+        }
         recorder?.Send(this, gradient);
-        if (Grad is null)
-        {
-            Grad = gradient;
-            ownsGrad = false;
-        }
-        else if (ownsGrad)
-        {
-            Grad.AddInPlace(gradient);
-        }
-        else
-        {
-            Grad += gradient;
-            ownsGrad = true;
-        }
+        Grad = holders.Add(Grad, gradient); // Grad + gradient
     }
 
-    /// <summary>
-    /// <see cref="AccumulateGrad"/> for a gradient the caller has just made and hands over: nobody else holds
-    /// it, so this node may write it in place, and a borrowed gradient already here is added into it.
-    /// Never pass a tensor that is also given to another parent, or a view of one. (A non-contiguous
-    /// tensor cannot be written in place, so it is treated as borrowed.)
-    /// </summary>
-    internal void AccumulateOwnedGrad(Tensor<T> fresh)
+    private void CheckGradShape(Tensor<T> gradient, (int Dim, int Start)? block)
     {
-        if (!fresh.IsContiguous)
-        {
-            AccumulateGrad(fresh);
-            return;
-        }
-        if (!RequiresGrad)
-        {
-            return;
-        }
-        CheckGradShape(fresh);
-        recorder?.Send(this, fresh);
-        if (Grad is null || !ownsGrad)
-        {
-            if (Grad is not null)
-            {
-                fresh.AddInPlace(Grad);
-            }
-            Grad = fresh;
-            ownsGrad = true;
-        }
-        else
-        {
-            Grad.AddInPlace(fresh);
-        }
-    }
-
-    /// <summary>
-    /// Makes <see cref="Grad"/> this node's own tensor (a copy if it is borrowed), so that it may be written
-    /// in place: by a slice's backward adding into its block, by optimisers, by gradient clipping.
-    /// </summary>
-    internal Tensor<T>? OwnGrad()
-    {
-        if (Grad is not null && !ownsGrad)
-        {
-            Grad = Grad.Clone();
-            ownsGrad = true;
-        }
-        return Grad;
-    }
-
-    private void CheckGradShape(Tensor<T> gradient)
-    {
-        if (!Shapes.Equal(gradient.Shape, Value.Shape))
+        bool fits = block is var (dim, start)
+            ? gradient.Rank == Value.Rank && start + gradient.Size(dim) <= Value.Size(dim)
+                && Enumerable.Range(0, Value.Rank).All(d => d == dim || gradient.Shape[d] == Value.Shape[d])
+            : Shapes.Equal(gradient.Shape, Value.Shape);
+        if (!fits)
         {
             throw new InvalidOperationException($"backward of {Op}: gradient of shape {Shapes.Format(gradient.Shape)} does not match its value's shape {Shapes.Format(Value.Shape)}");
         }

@@ -19,6 +19,16 @@ public sealed partial class Tensor<T>
         return new Tensor<T>(new T[Shapes.Count(shape)], shape.ToArray());
     }
 
+    /// <summary>
+    /// A tensor whose elements are not set (<c>torch.empty</c>): they hold whatever the memory held. For kernels
+    /// that write every element, which then skip the pass that <see cref="Zeros"/> spends on zeroing.
+    /// </summary>
+    public static Tensor<T> Empty(params ReadOnlySpan<int> shape)
+    {
+        CheckShape("empty", shape);
+        return new Tensor<T>(GC.AllocateUninitializedArray<T>(Shapes.Count(shape)), shape.ToArray());
+    }
+
     /// <summary>A tensor of ones.</summary>
     public static Tensor<T> Ones(params ReadOnlySpan<int> shape) => Full(shape, T.One);
 

@@ -57,20 +57,6 @@ public sealed partial class Tensor<T>
     /// <summary>GELU, tanh form as in GPT-2: y = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).</summary>
     public Tensor<T> Gelu() => Map(new GeluOp<T>());
 
-    /// <summary>
-    /// GELU's derivative times an upstream gradient, fused into one pass (the backward of <see cref="Gelu"/>):
-    /// dx = dy · (½·(1 + tanh u) + ½·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²)), u = √(2/π)·(x + 0.044715·x³),
-    /// where x is this tensor and dy has its shape.
-    /// </summary>
-    public Tensor<T> GeluBackward(Tensor<T> dy)
-    {
-        if (!Shapes.Equal(dy.Shape, Shape))
-        {
-            throw new ArgumentException($"gelu_backward: gradient of shape {Shapes.Format(dy.Shape)} does not match the input's shape {Shapes.Format(Shape)}");
-        }
-        return Zip("gelu_backward", this, dy, new GeluBackwardOp<T>());
-    }
-
     /// <summary>z = a + b, broadcasting.</summary>
     public static Tensor<T> Add(Tensor<T> a, Tensor<T> b) => Zip("add", a, b, new AddOp<T>());
 

@@ -86,7 +86,7 @@ public static class GptStep
         times.Sort();
         double median = times[times.Count / 2];
         Console.WriteLine($"scratch threads {Environment.ProcessorCount}: first loss {first:F4} (ln 65 = {Math.Log(65):F4}), last loss {last:F4}, "
-            + $"{steps} steps, median {median:F1} ms, min {times[0]:F1} ms, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F1} ms/step, allocated {allocatedMb:F0} MB/step, CPU {cpuMs:F1} ms/step");
+            + $"{steps} steps, median {median:F1} ms, min {times[0]:F1} ms, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F1} ms/step, allocated {allocatedMb:F1} MB/step, CPU {cpuMs:F1} ms/step");
         Console.WriteLine(System.FormattableString.Invariant($"MEDIAN_MS {median:F3}"));
         return 0;
     }

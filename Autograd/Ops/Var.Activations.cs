@@ -1,3 +1,4 @@
+using Scratch.Autograd.Kernels;
 using Scratch.Tensors;
 
 namespace Scratch.Autograd;
@@ -32,12 +33,17 @@ public sealed partial class Var<T>
     /// <summary>
     /// GELU, tanh form (GPT-2's): y = ½·x·(1 + tanh u),  u = √(2/π)·(x + 0.044715·x³)
     /// <para>∂L/∂x = ∂L/∂y · (½·(1 + tanh u) + ½·x·(1 − tanh² u)·√(2/π)·(1 + 3·0.044715·x²))</para>
+    /// <para>
+    /// The product rule on ½·x·(1 + tanh u), with tanh′ = 1 − tanh² and u′ = √(2/π)·(1 + 3·0.044715·x²). Three
+    /// versions compute it, each tested equal to the next: Composite.Gelu (made of mul, add, pow and tanh, its
+    /// gradient from the engine), GeluReference (the rule above, element by element) and GeluFast (SIMD, all
+    /// cores), which this op runs.
+    /// </para>
     /// </summary>
     public Var<T> Gelu()
     {
         var x = this;
-        var y = x.Value.Gelu();
-        // One fused pass over x and ∂L/∂y (Tensor.GeluBackward computes the formula above).
-        return Record("gelu", y, [x], dy => x.AccumulateOwnedGrad(x.Value.GeluBackward(dy)));
+        var y = GeluFast.Forward(x.Value);
+        return Record("gelu", y, [x], dy => x.AccumulateGrad(GeluFast.Backward(x.Value, dy)));
     }
 }

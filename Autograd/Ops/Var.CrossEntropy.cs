@@ -1,8 +1,12 @@
+using Scratch.Autograd.Kernels;
 using Scratch.Tensors;
 
 namespace Scratch.Autograd;
 
-// Cross-entropy from logits, fused with its softmax: one pass over each row forward, one backward.
+// Cross-entropy from logits, fused with its softmax: one pass over each row forward, one backward. Three versions
+// compute it, each tested equal to the next: Composite.CrossEntropy (Composites/), made of primitive ops, whose
+// gradient comes for free; CrossEntropyReference (Kernels/), the backward derived by hand in plain loops; and
+// CrossEntropyFast (Kernels/), the same numbers with SIMD rows on all cores, which this op runs.
 //
 // Dimensions: N rows (B·T positions flattened), V classes (the vocabulary).
 //   logits z (N, V) or (B, T, V)      targets y (N)      loss L ()
@@ -50,58 +54,13 @@ public sealed partial class Var<T>
             }
         }
         int[] y = (int[])targets.Clone(); // the backward reads them later; the caller may reuse the array
-
         var z = logits.Value.Contiguous().View(N, V); // (N, V), a view when the logits are contiguous
-        ReadOnlySpan<T> zs = z.AsSpan();
-        var lse = new T[N]; // log Σ exp of each row, kept for the backward
-        int counted = 0; // N′
-        T total = T.Zero;
-        for (int n = 0; n < N; n++)
-        {
-            if (y[n] == ignoreIndex)
-            {
-                continue;
-            }
-            ReadOnlySpan<T> row = zs.Slice(n * V, V);
-            T m = row[0];
-            for (int v = 1; v < V; v++)
-            {
-                m = T.Max(m, row[v]);
-            }
-            T sum = T.Zero;
-            for (int v = 0; v < V; v++)
-            {
-                sum += T.Exp(row[v] - m);
-            }
-            lse[n] = m + T.Log(sum);
-            total += lse[n] - row[y[n]]; // −log softmax(zₙ)[yₙ]
-            counted++;
-        }
-        var loss = Tensor<T>.Scalar(total / T.CreateChecked(counted)); // ()
+        var (loss, lse) = CrossEntropyFast.Forward(z, y, ignoreIndex); // lse (N): log Σ exp of each row
 
-        return Record("cross_entropy", loss, [logits], dloss =>
+        return Record("cross_entropy", Tensor<T>.Scalar(loss), [logits], dloss =>
         {
-            // forward: L = (1/N′) Σₙ (lseₙ − zₙ[yₙ]), so dzₙ[v] = dL · (pₙ[v] − [v = yₙ]) / N′
-            var dlogits = Tensor<T>.Zeros(logits.Shape); // (N, V) or (B, T, V), contiguous
-            Span<T> dz = dlogits.AsSpan();
-            ReadOnlySpan<T> zr = z.AsSpan();
-            T scale = counted == 0 ? T.Zero : dloss.Item() / T.CreateChecked(counted);
-            for (int n = 0; n < N; n++)
-            {
-                if (y[n] == ignoreIndex)
-                {
-                    continue; // an ignored row took no part in L: its gradient stays 0
-                }
-                ReadOnlySpan<T> row = zr.Slice(n * V, V);
-                Span<T> drow = dz.Slice(n * V, V);
-                for (int v = 0; v < V; v++)
-                {
-                    T p = T.Exp(row[v] - lse[n]); // pₙ[v] = softmax(zₙ)[v]
-                    drow[v] = scale * p;
-                }
-                drow[y[n]] -= scale; // − onehot(yₙ)
-            }
-            logits.AccumulateGrad(dlogits);
+            var dz = CrossEntropyFast.Backward(dloss.Item(), z, y, ignoreIndex, lse); // (N, V)
+            logits.AccumulateGrad(dz.View(logits.Shape));
         });
     }
 }

@@ -18,8 +18,9 @@ public sealed partial class Var<T>
     /// var y = Var&lt;double&gt;.Custom("cube", x.Value * x.Value * x.Value, [x],
     ///     dy =&gt; [dy * x.Value * x.Value * 3.0]);
     /// </code>
-    /// The backward function may return the same tensor for several parents; the engine never writes into
-    /// what it returns. It must not write into <paramref name="value"/> or into ∂L/∂y.
+    /// The backward function may return the same tensor for several parents, or a tensor it keeps: the engine
+    /// adds a copy of each, never writing into what it returns. It must not write into <paramref name="value"/>
+    /// or into ∂L/∂y.
     /// </summary>
     /// <param name="op">The op's name, shown in traces, graphs and errors.</param>
     /// <param name="value">The forward result y.</param>
@@ -52,7 +53,7 @@ public sealed partial class Var<T>
                 {
                     throw new InvalidOperationException($"backward of {op}: the gradient for input {i} ({inputs[i]}) has shape {Shapes.Format(grad.Shape)}; it must have the input's shape {Shapes.Format(inputs[i].Shape)}");
                 }
-                inputs[i].AccumulateGrad(grad); // borrowed: the caller may have returned it for two inputs
+                inputs[i].AccumulateGrad(grad.Clone()); // a copy: the caller may keep what it returned, or return it twice
             }
         });
     }

@@ -35,13 +35,7 @@ public sealed partial class Var<T>
             return Record("dropout", x.Value, [x], dy => x.AccumulateGrad(dy)); // y = x, ∂L/∂x = ∂L/∂y
         }
 
-        var mask = Tensor<T>.Zeros(x.Shape); // m / (1 − p): 0 where dropped, 1/(1 − p) where kept
-        Span<T> m = mask.AsSpan();
-        T keepScale = T.One / T.CreateChecked(1 - p);
-        for (int i = 0; i < m.Length; i++)
-        {
-            m[i] = rng.NextDouble() >= p ? keepScale : T.Zero; // kept with probability 1 − p
-        }
+        var mask = DropoutMask(x.Shape, p, rng); // m / (1 − p), the shape of x
         var y = x.Value * mask; // same shape as x
 
         return Record("dropout", y, [x], dy =>
@@ -49,5 +43,21 @@ public sealed partial class Var<T>
             // forward: y = x ⊙ m / (1 − p), so dx = dy ⊙ m / (1 − p)
             x.AccumulateGrad(dy * mask);
         });
+    }
+
+    /// <summary>
+    /// m / (1 − p) of the given shape: each element 1/(1 − p) (kept) when a uniform u ≥ p, else 0 (dropped); one
+    /// u per element from <paramref name="rng"/>, in row-major order. Dropout and attention dropout draw with it.
+    /// </summary>
+    internal static Tensor<T> DropoutMask(ReadOnlySpan<int> shape, double p, Rng rng)
+    {
+        var mask = Tensor<T>.Zeros(shape);
+        Span<T> m = mask.AsSpan();
+        T keepScale = T.One / T.CreateChecked(1 - p);
+        for (int i = 0; i < m.Length; i++)
+        {
+            m[i] = rng.NextDouble() >= p ? keepScale : T.Zero; // kept with probability 1 − p
+        }
+        return mask;
     }
 }

@@ -36,12 +36,12 @@ public sealed partial class Var<T>
             // forward: y = x · Wᵀ, so ∂L/∂x = ∂L/∂y · W (not computed when x is data: the first layer's input)
             if (x.RequiresGrad)
             {
-                x.AccumulateOwnedGrad(Tensor<T>.MatMul(dyRows, weight.Value).Reshape(x.Shape)); // (…·M, N) · (N, K) → (…, K)
+                x.AccumulateGrad(Tensor<T>.MatMul(dyRows, weight.Value).Reshape(x.Shape)); // (…·M, N) · (N, K) → (…, K)
             }
             // and ∂L/∂W = (∂L/∂y)ᵀ · x, summed over the rows; the transpose is a strided view
             if (weight.RequiresGrad)
             {
-                weight.AccumulateOwnedGrad(Tensor<T>.MatMul(dyRows.Transpose(0, 1), xRows)); // (N, …·M) · (…·M, K) → (N, K)
+                weight.AccumulateGrad(Tensor<T>.MatMul(dyRows.Transpose(0, 1), xRows)); // (N, …·M) · (…·M, K) → (N, K)
             }
         });
     }

@@ -28,7 +28,7 @@ public sealed partial class Var<T>
             if (a.RequiresGrad)
             {
                 var da = Tensor<T>.MatMul(dc2, b2.Transpose(-2, -1));         // (…, M, N)·(…, N, K) → (…, M, K)
-                a.AccumulateOwnedGrad(da.SumTo(a2.Shape).Reshape(a.Shape));
+                a.AccumulateGrad(da.SumTo(a2.Shape).Reshape(a.Shape));
             }
             if (!b.RequiresGrad)
             {
@@ -41,11 +41,11 @@ public sealed partial class Var<T>
                 int k = a2.Size(-1);
                 var aRows = a2.Reshape(-1, k);                                  // (…·M, K)
                 var dbFolded = Tensor<T>.MatMul(aRows.Transpose(0, 1), dc2.Reshape(-1, n)); // (K, N)
-                b.AccumulateOwnedGrad(dbFolded.Reshape(b.Shape));
+                b.AccumulateGrad(dbFolded.Reshape(b.Shape));
                 return;
             }
             var db = Tensor<T>.MatMul(a2.Transpose(-2, -1), dc2);             // (…, K, M)·(…, M, N) → (…, K, N)
-            b.AccumulateOwnedGrad(db.SumTo(b2.Shape).Reshape(b.Shape));
+            b.AccumulateGrad(db.SumTo(b2.Shape).Reshape(b.Shape));
         });
     }
 

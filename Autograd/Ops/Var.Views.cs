@@ -53,23 +53,12 @@ public sealed partial class Var<T>
         int length = y.Size(d);
         if (step == 1)
         {
-            // A contiguous block: ∂L/∂y goes into its block of a gradient that is zero elsewhere. When x already
-            // has a gradient (q, k and v are three slices of one qkv), ∂L/∂y is added into its block instead.
-            return Record("slice", y, [x], dy =>
-            {
-                if (x.Grad is not null && x.OwnGrad()!.Narrow(d, s, length) is var block && (block.IsContiguous || block.Strides[^1] == 1))
-                {
-                    recorder?.SendBlock(x, d, s, dy); // only while tracing: this send bypasses AccumulateGrad
-                    block.AddInPlace(dy);
-                    return;
-                }
-                var dx = x.Value.ZerosLike();
-                dx.Narrow(d, s, length).AddInPlace(dy); // 0 + ∂L/∂y: AddInPlace writes a strided block row by row
-                x.AccumulateOwnedGrad(dx);
-            });
+            // A contiguous block: ∂L/∂y goes into its block of x's gradient, zero elsewhere. (q, k and v are three
+            // slices of one qkv: the first makes qkv's gradient, zeros around its third, and the others add into theirs.)
+            return Record("slice", y, [x], dy => x.AccumulateGrad(dy, block: (d, s)));
         }
         int[] picked = Enumerable.Range(0, length).Select(j => s + j * step).ToArray(); // the x indices y took
-        return Record("slice", y, [x], dy => x.AccumulateOwnedGrad(x.Value.ZerosLike().IndexAdd(d, picked, dy)));
+        return Record("slice", y, [x], dy => x.AccumulateGrad(x.Value.ZerosLike().IndexAdd(d, picked, dy)));
     }
 
     /// <summary>

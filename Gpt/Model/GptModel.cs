@@ -54,7 +54,7 @@ public sealed class GptModel<T> : Module<T> where T : unmanaged, IFloatingPointI
             throw new ArgumentException($"gpt: {idx.Length} token ids do not have shape ({batch}, {time})");
         }
         var x = transformer.Forward(idx, batch, time); // (B, T, C)
-        return x.MatMul(TokenEmbedding.Transpose(0, 1)); // (B, T, C) · (C, V) → (B, T, V)
+        return Var<T>.Linear(x, TokenEmbedding); // lm_head, tied to wte (V, C): x · wteᵀ, (B, T, C) → (B, T, V)
     }
 
     /// <summary>Logits and the mean cross-entropy of predicting <paramref name="targets"/> (B, T).</summary>

@@ -10,15 +10,20 @@ namespace Scratch.Nn.Modules;
 /// H heads, hs = C / H head size.
 /// <code>
 /// q, k, v = split(x·W_attnᵀ + b_attn)          c_attn: rows [0,C) make q, [C,2C) k, [2C,3C) v
-/// per head: y = softmax(q·kᵀ/√hs, masked with −∞ where key &gt; query)·v
-/// out = concat(heads)·W_projᵀ + b_proj          c_proj, then dropout
+/// per head: att = softmax(q·kᵀ/√hs, masked with −∞ where key &gt; query)
+///           y = attn_dropout(att)·v             dropout on the attention weights
+/// out = resid_dropout(concat(heads)·W_projᵀ + b_proj)
 /// </code>
+/// Both dropouts are nanoGPT's (p = config.dropout, in training mode only) and draw from the generator the
+/// module was made with, attention's mask first.
 /// </summary>
 public sealed class CausalSelfAttention<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Linear<T> attn;
     private readonly Linear<T> proj;
+    private readonly Dropout<T> attnDropout;
     private readonly Dropout<T> residDropout;
+    private readonly Rng rng;
 
     /// <summary>Attention over width <paramref name="nEmbd"/> split into <paramref name="nHead"/> heads.</summary>
     public CausalSelfAttention(int nEmbd, int nHead, int nLayer, double dropout, bool bias, Rng rng)
@@ -31,7 +36,9 @@ public sealed class CausalSelfAttention<T> : Layer<T> where T : unmanaged, IFloa
         NHead = nHead;
         attn = RegisterModule("c_attn", new Linear<T>(nEmbd, 3 * nEmbd, rng, bias));
         proj = RegisterModule("c_proj", new Linear<T>(nEmbd, nEmbd, rng, bias));
+        attnDropout = RegisterModule("attn_dropout", new Dropout<T>(dropout, rng));
         residDropout = RegisterModule("resid_dropout", new Dropout<T>(dropout, rng));
+        this.rng = rng;
         attn.Weight.Value.CopyFrom(Initializers.Gpt2<T>(rng, 3 * nEmbd, nEmbd));
         proj.Weight.Value.CopyFrom(Initializers.Gpt2Residual<T>(rng, nLayer, nEmbd, nEmbd));
         attn.Bias?.Value.Fill(T.Zero);
@@ -62,7 +69,8 @@ public sealed class CausalSelfAttention<T> : Layer<T> where T : unmanaged, IFloa
         var q = qkv.Slice(2, 0, C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
         var k = qkv.Slice(2, C, 2 * C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
         var v = qkv.Slice(2, 2 * C, 3 * C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
-        var y = Var<T>.CausalSelfAttention(q, k, v); // (B, H, T, hs)
+        double p = attnDropout.Training ? attnDropout.P : 0; // attn_dropout, inside the fused op
+        var y = Var<T>.CausalSelfAttention(q, k, v, p, rng); // (B, H, T, hs)
         y = y.Transpose(1, 2).Reshape(B, time, C); // (B, T, C): the heads side by side
         return residDropout.Forward(proj.Forward(y));
     }

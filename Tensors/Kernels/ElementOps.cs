@@ -119,42 +119,6 @@ internal readonly struct GeluOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingP
     }
 }
 
-/// <summary>
-/// GELU's backward, fused: given x and ∂L/∂y, ∂L/∂x = ∂L/∂y · GELU′(x), with
-/// GELU′(x) = ½·(1 + tanh u) + ½·x·(1 − tanh² u)·u′,  u = √(2/π)·(x + 0.044715·x³),  u′ = √(2/π)·(1 + 3·0.044715·x²).
-/// </summary>
-internal readonly struct GeluBackwardOp<T> : IBinaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
-{
-    private static readonly T Half = T.CreateChecked(0.5);
-    private static readonly T Coefficient = T.CreateChecked(0.044715);
-    private static readonly T Coefficient3 = T.CreateChecked(3 * 0.044715);
-    private static readonly T SqrtTwoOverPi = T.CreateChecked(Math.Sqrt(2.0 / Math.PI));
-
-    /// <summary>(x, ∂L/∂y) → ∂L/∂x.</summary>
-    public T Apply(T x, T dy)
-    {
-        T t = T.Tanh(SqrtTwoOverPi * (x + Coefficient * x * x * x));    // tanh u
-        T du = SqrtTwoOverPi * (T.One + Coefficient3 * x * x);            // u′
-        return dy * (Half * (T.One + t) + Half * x * (T.One - t * t) * du);
-    }
-
-    /// <summary>float only, as <see cref="GeluOp{T}"/>.</summary>
-    public bool Vectorized => typeof(T) == typeof(float) && VectorMath.HasExp<T>();
-
-    /// <summary>
-    /// With s = σ(2u) = ½·(1 + tanh u), so that 1 − tanh² u = 4·s·(1 − s):
-    /// GELU′(x) = s + 2·x·s·(1 − s)·u′.
-    /// </summary>
-    public Vector<T> Apply(Vector<T> x, Vector<T> dy)
-    {
-        var x2 = x * x;
-        var u = new Vector<T>(SqrtTwoOverPi) * (x + new Vector<T>(Coefficient) * x2 * x);
-        var du = new Vector<T>(SqrtTwoOverPi) * (Vector<T>.One + new Vector<T>(Coefficient3) * x2);
-        var s = Vector<T>.One / (Vector<T>.One + VectorMath.Exp(-(u + u)));
-        return dy * (s + (x + x) * s * (Vector<T>.One - s) * du);
-    }
-}
-
 // The binary ops.
 internal readonly struct AddOp<T> : IBinaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

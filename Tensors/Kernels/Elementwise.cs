@@ -9,8 +9,8 @@ namespace Scratch.Tensors.Kernels;
 /// </summary>
 internal static class Elementwise
 {
-    /// <summary>Below this many elements one core is faster than starting threads.</summary>
-    public const int ParallelThreshold = 1 << 16;
+    /// <summary>Below this many elements one core is faster than starting threads (<see cref="Chunked.ParallelThreshold"/>).</summary>
+    public const int ParallelThreshold = (int)Chunked.ParallelThreshold;
 
     /// <summary>y[i] = f(x[i]) for every element, into y: a fresh row-major array of x's element count.</summary>
     public static void Unary<T, TOp>(Tensor<T> x, T[] y, TOp op)

@@ -1,16 +1,32 @@
 namespace Scratch.Tensors.Kernels;
 
-/// <summary>Splits a loop over [0, n) into chunks run on the cores, or runs it inline when n is small.</summary>
-internal static class Chunked
+/// <summary>
+/// The one way Scratch splits a loop over the cores: [0, n) cut into chunks, each run as body(start, length).
+/// Elementwise kernels, reductions, softmax rows, layer norm and attention rows all go through it.
+/// </summary>
+public static class Chunked
 {
-    /// <summary>Calls body(start, length) over chunks covering [0, n); in parallel when n·cost is large.</summary>
+    /// <summary>Below this much work (items × cost per item) one core is faster than starting threads.</summary>
+    public const long ParallelThreshold = 1 << 16;
+
+    /// <summary>
+    /// Calls body(start, length) over chunks covering [0, n), in order on this thread when the work is small or
+    /// there is one core, otherwise about four chunks per core in parallel. Which items share a chunk depends on
+    /// the machine, so body must give each item the same result whatever chunk it is in (a sum over items
+    /// that must not depend on the machine is kept per fixed block of items, and the blocks are the items).
+    /// </summary>
     /// <param name="n">The number of items.</param>
     /// <param name="costPerItem">Roughly how many elements of work one item is (a row's length, say).</param>
     /// <param name="body">The work for items [start, start + length).</param>
     public static void For(int n, long costPerItem, Action<int, int> body)
     {
+        ArgumentNullException.ThrowIfNull(body);
         int cores = Environment.ProcessorCount;
-        if (n <= 1 || cores == 1 || n * costPerItem < Elementwise.ParallelThreshold)
+        if (n <= 0)
+        {
+            return;
+        }
+        if (n == 1 || cores == 1 || n * costPerItem < ParallelThreshold)
         {
             body(0, n);
             return;

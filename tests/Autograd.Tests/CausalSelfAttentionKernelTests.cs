@@ -80,7 +80,7 @@ public sealed class CausalSelfAttentionKernelTests
 
     /// <summary>
     /// y = attention(q, k, v) with random inputs, backward with a random dy; returns y and the leaves' gradients.
-    /// fused: the op under test; otherwise the composite softmax(masked_fill(q·kᵀ/√hs, s &gt; t, −∞))·v from Var ops.
+    /// fused: the op under test; otherwise <see cref="Composites.Composite.CausalSelfAttention"/>, made of primitive Var ops.
     /// </summary>
     private static (Tensor<T> Y, Tensor<T>[] Grads) Run<T>(int B, int H, int nT, int hs, bool keysMajor, bool fused, ulong seed, Tensor<T>? input = null, Tensor<T>? dy = null)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -110,9 +110,7 @@ public sealed class CausalSelfAttentionKernelTests
         }
         else
         {
-            var mask = Tensor<T>.Arange(nT).Unsqueeze(0).Gt(Tensor<T>.Arange(nT).Unsqueeze(1)); // (T, T): 1 where s > t
-            var pre = q.MatMul(k.Transpose(-2, -1)) * (T.One / T.Sqrt(T.CreateChecked(hs))); // (B, H, T, T)
-            y = pre.MaskedFill(mask, T.NegativeInfinity).Softmax(-1).MatMul(v); // (B, H, T, hs)
+            y = Composites.Composite.CausalSelfAttention(q, k, v); // softmax(masked_fill(q·kᵀ/√hs, s > t, −∞))·v
         }
         y.Backward(dy ?? Tensor<T>.Randn(new Rng(seed + 1), B, H, nT, hs));
         return (y.Value, leaves.Select(l => l.Grad!).ToArray());

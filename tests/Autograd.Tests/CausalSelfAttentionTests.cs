@@ -58,38 +58,37 @@ public sealed class CausalSelfAttentionTests
     public void OneInputAsQueryKeyAndValueAccumulatesAllThreeGradients() => ForAll(Cases, c =>
         AssertGradCheck(x => { var qkv = c.View(x[0], 0); return Var<double>.CausalSelfAttention(qkv, qkv, qkv); }, [c.Inputs()[0]], c), count: 30);
 
-    /// <summary>mask[t, s] = 1 where key s comes after query t.</summary>
-    private static Tensor<double> CausalMask(int T) =>
-        Tensor<double>.Arange(T).Unsqueeze(0).Gt(Tensor<double>.Arange(T).Unsqueeze(1)); // (T, T)
+    /// <summary>The op's gradient with attention dropout: each call of f draws the same mask from a fresh generator.</summary>
+    [Fact]
+    public void Gradient_CausalSelfAttentionWithDropout() => ForAll(Cases, c =>
+        AssertGradCheck(x => Var<double>.CausalSelfAttention(c.View(x[0], 0), c.View(x[1], 1), c.View(x[2], 2), 0.3, new Rng(c.Seed + 11)), c.Inputs(), c), count: 50);
 
     /// <summary>
-    /// The composite: att = softmax(masked_fill(q·kᵀ/√hs, mask, −∞)), y = att·v from Tensor.MatMul,
-    /// MaskedFill and Softmax, and the gradients from the same Tensor ops (the softmax backward as
-    /// att ⊙ (datt − Σ datt ⊙ att)).
+    /// The op (its fast kernel) against <see cref="Composites.Composite.CausalSelfAttention"/>, nanoGPT's attention
+    /// made of primitive ops, whose gradient the engine derives: values and the three gradients, without dropout
+    /// and with p = 0.3 (both drawing their masks from generators of one seed).
     /// </summary>
     [Fact]
     public void CausalSelfAttention_EqualsComposite() => ForAll(Cases, c =>
     {
-        var leaves = c.Inputs().Select(t => new Var<double>(t, requiresGrad: true)).ToArray();
-        var (q, k, v) = (c.View(leaves[0], 0), c.View(leaves[1], 1), c.View(leaves[2], 2));
-        var y = Var<double>.CausalSelfAttention(q, k, v);
-        var dy = Tensor<double>.Randn(new Rng(c.Seed + 5), c.Shape);
-        y.Backward(dy);
-
-        double scale = 1 / Math.Sqrt(c.Hs);
-        var pre = Tensor<double>.MatMul(q.Value, k.Value.Transpose(-2, -1)) * scale; // (B, H, T, T)
-        var att = pre.MaskedFill(CausalMask(c.T), double.NegativeInfinity).Softmax(-1);
-        var expected = Tensor<double>.MatMul(att, v.Value); // (B, H, T, hs)
-        Assert.True(MaxAbsDiff(y.Value, expected) < 1e-10, $"{c}: forward differs by {MaxAbsDiff(y.Value, expected)}");
-
-        var dv = Tensor<double>.MatMul(att.Transpose(-2, -1), dy);
-        var datt = Tensor<double>.MatMul(dy, v.Value.Transpose(-2, -1));
-        var dpre = att * (datt - (datt * att).Sum(-1, keepDim: true));
-        var dq = Tensor<double>.MatMul(dpre, k.Value) * scale;
-        var dk = Tensor<double>.MatMul(dpre.Transpose(-2, -1), q.Value) * scale;
-        Assert.True(MaxAbsDiff(q.Grad!, dq) < 1e-10, $"{c}: dq differs by {MaxAbsDiff(q.Grad!, dq)}");
-        Assert.True(MaxAbsDiff(k.Grad!, dk) < 1e-10, $"{c}: dk differs by {MaxAbsDiff(k.Grad!, dk)}");
-        Assert.True(MaxAbsDiff(v.Grad!, dv) < 1e-10, $"{c}: dv differs by {MaxAbsDiff(v.Grad!, dv)}");
+        foreach (double p in new[] { 0.0, 0.3 })
+        {
+            var dy = Tensor<double>.Randn(new Rng(c.Seed + 5), c.Shape);
+            (Tensor<double> Y, Tensor<double>[] Grads) Run(Func<Var<double>, Var<double>, Var<double>, Var<double>> op)
+            {
+                var leaves = c.Inputs().Select(t => new Var<double>(t, requiresGrad: true)).ToArray();
+                var y = op(c.View(leaves[0], 0), c.View(leaves[1], 1), c.View(leaves[2], 2));
+                y.Backward(dy);
+                return (y.Value, leaves.Select(l => l.Grad!).ToArray());
+            }
+            var (y, grads) = Run((q, k, v) => Var<double>.CausalSelfAttention(q, k, v, p, new Rng(c.Seed + 3)));
+            var (expected, expectedGrads) = Run((q, k, v) => Composites.Composite.CausalSelfAttention(q, k, v, p, new Rng(c.Seed + 3)));
+            AssertClose(expected, y, 1e-10, $"{c}, p = {p}: y");
+            for (int i = 0; i < 3; i++)
+            {
+                AssertClose(expectedGrads[i], grads[i], 1e-10, $"{c}, p = {p}: gradient of {"qkv"[i]}");
+            }
+        }
     });
 
     /// <summary>The output at position t depends only on positions ≤ t: changing q, k, v after t changes nothing before.</summary>

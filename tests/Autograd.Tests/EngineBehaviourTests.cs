@@ -212,12 +212,63 @@ public sealed class EngineBehaviourTests
         var n = a * Constant([1.0, 1.0, 1.0, 1.0], 2, 2);
         var y = n + Constant([0.0, 0.0, 0.0, 0.0], 2, 2);
         var t = Var<double>.Record("transpose_of_fresh", n.Value.Transpose(0, 1).Contiguous(), [n],
-            dt => n.AccumulateOwnedGrad(dt.Clone().Transpose(0, 1)));
+            dt => n.AccumulateGrad(dt.Clone().Transpose(0, 1)));
         var loss = (t * Constant([10.0, 20.0, 30.0, 40.0], 2, 2)).Sum() + (y * Constant([1.0, 2.0, 3.0, 4.0], 2, 2)).Sum();
         loss.Backward();
 
         Assert.Equal([1.0, 2.0, 3.0, 4.0], y.Grad!.ToArray());
         Assert.Equal([11.0, 32.0, 23.0, 44.0], n.Grad!.ToArray()); // [1 2; 3 4] + [10 20; 30 40]ᵀ
+    }
+
+    [Fact]
+    public void AFreshTensorHandedToTwoNodesIsWrittenInPlaceByNeither()
+    {
+        // An op hands one tensor it has just made to both n1 and n2; then each gets a second contribution (the
+        // op's sum is last in the loss, so its backward runs first). Both hold the tensor, so neither may add
+        // its second contribution into it.
+        var a = Leaf([1.0, 2.0], [2], "a");
+        var n1 = a * Constant([1.0, 1.0], 2);
+        var n2 = a * Constant([1.0, 1.0], 2);
+        var both = Var<double>.Record("to_both", n1.Value + n2.Value, [n1, n2], dy =>
+        {
+            var g = dy * 2.0; // fresh: nobody holds it yet
+            n1.AccumulateGrad(g);
+            n2.AccumulateGrad(g);
+        });
+        var loss = (n1 * Constant([10.0, 10.0], 2)).Sum() + (n2 * Constant([100.0, 100.0], 2)).Sum() + both.Sum();
+        loss.Backward();
+
+        Assert.Equal([12.0, 12.0], n1.Grad!.ToArray());
+        Assert.Equal([102.0, 102.0], n2.Grad!.ToArray());
+        Assert.Equal([114.0, 114.0], a.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void ACustomOpMayReturnATensorItKeeps()
+    {
+        var kept = Tensor<double>.FromArray([5.0, 5.0], [2]);
+        var a = Leaf([1.0, 2.0], [2], "a");
+        var y = Var<double>.Custom("keeps", a.Value.Clone(), [a], _ => [kept]);
+        ((a * Constant([1.0, 1.0], 2)).Sum() + y.Sum()).Backward(); // the custom op's backward runs first
+        a.Grad!.AddInPlace(Tensor<double>.Ones(2)); // what an optimiser does to a leaf's gradient
+
+        Assert.Equal([7.0, 7.0], a.Grad.ToArray());
+        Assert.Equal([5.0, 5.0], kept.ToArray());
+    }
+
+    [Fact]
+    public void ALeafGradientFromAnEarlierPassIsAddedToAndStaysTheLeafsOwn()
+    {
+        // Two passes without ZeroGrad: the second adds into the leaf's gradient; the leaves of a + b keep
+        // separate tensors through both passes.
+        var a = Leaf([1.0, 2.0], [2], "a");
+        var b = Leaf([3.0, 4.0], [2], "b");
+        (a + b).Sum().Backward();
+        (a + b).Sum().Backward();
+        a.Grad!.AddInPlace(Tensor<double>.Ones(2));
+
+        Assert.Equal([3.0, 3.0], a.Grad.ToArray());
+        Assert.Equal([2.0, 2.0], b.Grad!.ToArray());
     }
 
     [Fact]

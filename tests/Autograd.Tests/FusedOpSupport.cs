@@ -43,6 +43,20 @@ internal static class FusedOpSupport
         return worst;
     }
 
+    /// <summary>Asserts |expected − actual| ≤ tolerance · max(1, |expected|) everywhere, naming the first element that is not.</summary>
+    public static void AssertClose<T>(Tensor<T> expected, Tensor<T> actual, double tolerance, string what)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        Assert.Equal(expected.ShapeArray(), actual.ShapeArray());
+        var e = expected.ToArray();
+        var a = actual.ToArray();
+        for (int i = 0; i < e.Length; i++)
+        {
+            double ei = double.CreateChecked(e[i]), ai = double.CreateChecked(a[i]);
+            Assert.True(Math.Abs(ei - ai) <= tolerance * Math.Max(1, Math.Abs(ei)), $"{what}[{i}]: expected {ei}, got {ai}");
+        }
+    }
+
     /// <summary>
     /// The finite-difference step for these checks. A central difference errs by about ε²·f‴/6 (truncation)
     /// plus ulp(L)/ε (rounding, L = Σ w ⊙ f(x) being O(1)). At GradCheck's default ε = 1e-6 the rounding

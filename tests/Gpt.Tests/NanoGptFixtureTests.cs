@@ -17,16 +17,32 @@ public sealed class NanoGptFixtureTests(ITestOutputHelper log)
     private static readonly string Dir = Path.Combine(AppContext.BaseDirectory, "fixtures", "gpt");
 
     [Fact]
-    public void LogitsLossAndEveryGradientMatchNanoGpt()
+    public void LogitsLossAndEveryGradientMatchNanoGpt() => AssertMatchesNanoGpt("");
+
+    /// <summary>
+    /// The same model with dropout 0.2, in training mode: nanoGPT's four dropouts (drop, and per block attn_dropout,
+    /// resid_dropout, mlp.dropout) with the masks Scratch draws, made in the script by a Python copy of Scratch's
+    /// generator seeded as the model's generator is here.
+    /// </summary>
+    [Fact]
+    public void WithDropoutInTrainingLogitsLossAndEveryGradientMatchNanoGpt() => AssertMatchesNanoGpt("dropout_");
+
+    private void AssertMatchesNanoGpt(string prefix)
     {
-        var fixture = JsonNode.Parse(File.ReadAllText(Path.Combine(Dir, "fixture.json")))!;
+        var fixture = JsonNode.Parse(File.ReadAllText(Path.Combine(Dir, prefix + "fixture.json")))!;
         var config = GptConfig.FromJson(fixture["config"]!.ToJsonString());
         int B = (int)fixture["B"]!, T = (int)fixture["T"]!;
         int[] idx = fixture["idx"]!.AsArray().Select(v => (int)v!).ToArray();
         int[] targets = fixture["targets"]!.AsArray().Select(v => (int)v!).ToArray();
-        var model = new GptModel<float>(config, new Rng(0));
-        model.LoadStateDict(Safetensors.Load<float>(Path.Combine(Dir, "weights.safetensors")).Tensors);
-        var expected = Safetensors.Load<float>(Path.Combine(Dir, "expected.safetensors")).Tensors;
+        var rng = new Rng(0);
+        var model = new GptModel<float>(config, rng);
+        model.LoadStateDict(Safetensors.Load<float>(Path.Combine(Dir, prefix + "weights.safetensors")).Tensors);
+        var expected = Safetensors.Load<float>(Path.Combine(Dir, prefix + "expected.safetensors")).Tensors;
+        if (fixture["dropout_seed"] is { } seed)
+        {
+            Assert.True(config.Dropout > 0 && model.Training);
+            rng.SetState(new Rng((ulong)seed).GetState()); // the generator every dropout of the model draws from
+        }
 
         var (logits, loss) = model.Forward(idx, targets, B, T);
         loss.Backward();
@@ -43,8 +59,8 @@ public sealed class NanoGptFixtureTests(ITestOutputHelper log)
         Assert.Equal(2 + model.NamedParameters().Count, errors.Count);
         Assert.Equal(expected.Count, errors.Count); // every gradient in the fixture was compared
         var worst = errors.MaxBy(e => e.Error);
-        log.WriteLine($"worst relative error: {worst.Name} {worst.Error:e2}; logits {errors[0].Error:e2}, loss {errors[1].Error:e2}");
-        Assert.True(worst.Error <= 1e-4, $"worst: {worst.Name} relative error {worst.Error:e2}");
+        log.WriteLine($"{prefix}worst relative error: {worst.Name} {worst.Error:e2}; logits {errors[0].Error:e2}, loss {errors[1].Error:e2}");
+        Assert.True(worst.Error <= 1e-4, $"{prefix}worst: {worst.Name} relative error {worst.Error:e2}");
     }
 
     private static double RelativeError(Tensor<float> actual, Tensor<float> expected)

@@ -178,7 +178,7 @@ public sealed class EquivalenceTests
         noDropout.LoadStateDict(model.StateDict());
         var x = new Var<double>(Randn(new Rng(5), 2, 3, 4));
         int dropouts = SelfAndDescendants(model).OfType<Dropout<double>>().Count();
-        Assert.Equal(4, dropouts); // attention's and the MLP's, in each block
+        Assert.Equal(6, dropouts); // attention's two (attn_dropout, resid_dropout) and the MLP's, in each block
 
         model.Eval();
         Assert.All(SelfAndDescendants(model), m => Assert.False(m.Training, $"{m.GetType().Name} still training"));

@@ -114,6 +114,7 @@ public sealed class ErrorMessageTests
         Throws<ArgumentException>(() => Tensor<double>.Arange(0, double.PositiveInfinity, 1), "arange: start 0, stop Infinity and step 1 must be finite");
         Throws<ArgumentException>(() => Tensor<double>.Arange(0, 1e10, 1), "arange: start 0, stop 10000000000 and step 1 give 10000000000 elements, more than a tensor can hold");
         Throws<ArgumentException>(() => Tensor<float>.Zeros(2, -1), "zeros: shape [2,-1] has a negative size");
+        Throws<ArgumentException>(() => Tensor<float>.Empty(-4, 2), "empty: shape [-4,2] has a negative size");
         Throws<ArgumentException>(() => Tensor<float>.Ones(-3), "full: shape [-3] has a negative size");
         Throws<ArgumentException>(() => Tensor<float>.Full([-1], 1), "full: shape [-1] has a negative size");
         Throws<ArgumentException>(() => Tensor<float>.Eye(-2), "eye: shape [-2] has a negative size");

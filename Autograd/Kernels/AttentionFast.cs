@@ -1,0 +1,217 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
+
+namespace Scratch.Autograd.Kernels;
+
+/// <summary>
+/// Causal self-attention, fast: the numbers of <see cref="AttentionReference"/> (tested equal), with the four
+/// products as batched matrix products (the packed GEMM, reading q, k and v through their strides, so the heads
+/// split from nanoGPT's (B, T, 3C) need no copy) and the softmax rows and their backward a <see cref="Vector{T}"/>
+/// at a time on all cores. Same shapes: q, k, v, y (B, H, T, hs) in any layout, att and mask (B, H, T, T).
+/// </summary>
+public static class AttentionFast
+{
+    /// <summary>y = (att ⊙ mask) · v with att = softmax over s ≤ t of q·kᵀ/√hs; also att, for the backward.</summary>
+    public static (Tensor<T> Y, Tensor<T> Att) Forward<T>(Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T>? mask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nT = q.Size(2), hs = q.Size(3);
+        T scale = T.One / T.Sqrt(T.CreateChecked(hs)); // 1/√hs
+        // q·kᵀ, turned into att row by row in place: scale, causal mask, softmax
+        var att = Tensor<T>.MatMul(q, k.Transpose(-2, -1)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
+        T[] a = att.Storage;
+        Chunked.For(att.Count / nT, nT, (first, count) => CausalSoftmaxRows(a.AsSpan(first * nT, count * nT), first, nT, scale));
+        var weights = mask is null ? att : att * mask; // attention dropout: (B, H, T, T)
+        return (Tensor<T>.MatMul(weights, v), att); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+    }
+
+    /// <summary>dq, dk and dv from dy, with the att the forward kept and the same mask.</summary>
+    public static (Tensor<T> Dq, Tensor<T> Dk, Tensor<T> Dv) Backward<T>(Tensor<T> dy, Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> att, Tensor<T>? mask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nT = q.Size(2), hs = q.Size(3);
+        T scale = T.One / T.Sqrt(T.CreateChecked(hs));
+        // forward: y = weights · v, weights = att ⊙ mask
+        var weights = mask is null ? att : att * mask;
+        var dv = Tensor<T>.MatMul(weights.Transpose(-2, -1), dy); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var datt = Tensor<T>.MatMul(dy, v.Transpose(-2, -1)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
+
+        // forward: att = softmax(pre) per row, so dpre = att ⊙ (datt − Σₛ datt ⊙ att), with datt ⊙ mask first;
+        // and pre = q·kᵀ / √hs, so the scores q·kᵀ receive dpre / √hs. Written over datt in place.
+        var (ac, mc) = (att.Contiguous(), mask?.Contiguous());
+        T[] a = ac.Storage, da = datt.Storage;
+        T[]? m = mc?.Storage;
+        int aOffset = ac.Offset, mOffset = mc?.Offset ?? 0;
+        Chunked.For(ac.Count / nT, nT, (first, count) =>
+        {
+            ReadOnlySpan<T> mrows = m is null ? default : m.AsSpan(mOffset + first * nT, count * nT);
+            CausalSoftmaxBackwardRows(a.AsSpan(aOffset + first * nT, count * nT), da.AsSpan(first * nT, count * nT), mrows, first, nT, scale);
+        });
+        var dq = Tensor<T>.MatMul(datt, k); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var dk = Tensor<T>.MatMul(datt.Transpose(-2, -1), q); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        return (dq, dk, dv);
+    }
+
+    /// <summary>
+    /// Scale, causal mask and softmax of score rows in place: row r (query position t = r mod T) becomes softmax
+    /// over s of (pre[t, s] = score·scale for s ≤ t, −∞ for s &gt; t). <paramref name="firstRow"/> is the number of
+    /// the first row in <paramref name="a"/>. The masked tail is 0 after the softmax (exp(−∞) = 0), written directly.
+    /// </summary>
+    private static void CausalSoftmaxRows<T>(Span<T> a, int firstRow, int nT, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < a.Length / nT; r++)
+        {
+            int t = (firstRow + r) % nT; // the query position of this row
+            Span<T> row = a.Slice(r * nT, nT);
+            Span<T> seen = row[..(t + 1)];  // keys 0..t: the ones query t may attend to
+            T m = ScaleAndMax(seen, scale); // pre = q·kᵀ / √hs, and its largest entry
+            T sum = ExpMinusInPlace(seen, m); // softmax over the row, max-subtracted
+            ScaleInPlace(seen, T.One / sum);
+            row[(t + 1)..].Clear();          // causal mask: att = exp(−∞) = 0 for keys after t
+        }
+    }
+
+    /// <summary>
+    /// The backward of <see cref="CausalSoftmaxRows"/>, in place over datt: for each row, datt ⊙ mask (when there is
+    /// one), then dpre = att ⊙ (datt − Σₛ datt ⊙ att), times the scale; 0 at masked entries.
+    /// </summary>
+    private static void CausalSoftmaxBackwardRows<T>(ReadOnlySpan<T> att, Span<T> datt, ReadOnlySpan<T> mask, int firstRow, int nT, T scale)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < att.Length / nT; r++)
+        {
+            int t = (firstRow + r) % nT;
+            ReadOnlySpan<T> arow = att.Slice(r * nT, t + 1);
+            Span<T> drow = datt.Slice(r * nT, nT);
+            if (!mask.IsEmpty)
+            {
+                MultiplyInPlace(drow[..(t + 1)], mask.Slice(r * nT, t + 1)); // forward: weights = att ⊙ mask
+            }
+            T dot = Dot(drow[..(t + 1)], arow);
+            SoftmaxBackwardRow(arow, drow[..(t + 1)], dot, scale); // dpre / √hs
+            drow[(t + 1)..].Clear(); // masked: pre was −∞ whatever q and k were
+        }
+    }
+
+    // The row loops, a Vector<T> at a time and then one number at a time for the rest (a row of query t has t + 1
+    // entries). AggressiveOptimization compiles these small hot loops fully at once instead of through the JIT's tiers.
+
+    /// <summary>xₛ ← xₛ · scale for every s, returning maxₛ xₛ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T ScaleAndMax<T>(Span<T> x, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int s = 0;
+        T m = T.NegativeInfinity;
+        if (x.Length >= Vector<T>.Count)
+        {
+            var (vscale, vmax) = (new Vector<T>(scale), new Vector<T>(T.NegativeInfinity));
+            for (; s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
+            {
+                var v = new Vector<T>(x[s..]) * vscale;
+                v.CopyTo(x[s..]);
+                vmax = Vector.Max(vmax, v);
+            }
+            for (int j = 0; j < Vector<T>.Count; j++)
+            {
+                m = T.Max(m, vmax[j]);
+            }
+        }
+        for (; s < x.Length; s++)
+        {
+            x[s] *= scale;
+            m = T.Max(m, x[s]);
+        }
+        return m;
+    }
+
+    /// <summary>xₛ ← exp(xₛ − m) for every s, returning Σₛ xₛ (a SIMD exp for float).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T ExpMinusInPlace<T>(Span<T> x, T m) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        int s = 0;
+        if (typeof(T) == typeof(float) && VectorMath.HasExp<T>())
+        {
+            var (vm, vsum) = (new Vector<T>(m), Vector<T>.Zero);
+            for (; s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
+            {
+                var e = VectorMath.Exp(new Vector<T>(x[s..]) - vm);
+                e.CopyTo(x[s..]);
+                vsum += e;
+            }
+            sum = Vector.Sum(vsum);
+        }
+        for (; s < x.Length; s++)
+        {
+            x[s] = T.Exp(x[s] - m);
+            sum += x[s];
+        }
+        return sum;
+    }
+
+    /// <summary>xₛ ← xₛ · c for every s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScaleInPlace<T>(Span<T> x, T c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int s = 0;
+        for (var vc = new Vector<T>(c); s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
+        {
+            (new Vector<T>(x[s..]) * vc).CopyTo(x[s..]);
+        }
+        for (; s < x.Length; s++)
+        {
+            x[s] *= c;
+        }
+    }
+
+    /// <summary>xₛ ← xₛ · yₛ for every s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MultiplyInPlace<T>(Span<T> x, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int s = 0;
+        for (; s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
+        {
+            (new Vector<T>(x[s..]) * new Vector<T>(y[s..])).CopyTo(x[s..]);
+        }
+        for (; s < x.Length; s++)
+        {
+            x[s] *= y[s];
+        }
+    }
+
+    /// <summary>Σₛ xₛ · yₛ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var acc = Vector<T>.Zero;
+        int s = 0;
+        for (; s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
+        {
+            acc += new Vector<T>(x[s..]) * new Vector<T>(y[s..]);
+        }
+        T sum = Vector.Sum(acc);
+        for (; s < x.Length; s++)
+        {
+            sum += x[s] * y[s];
+        }
+        return sum;
+    }
+
+    /// <summary>dₛ ← attₛ · (dₛ − dot) · scale for every s.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SoftmaxBackwardRow<T>(ReadOnlySpan<T> att, Span<T> d, T dot, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int s = 0;
+        var vdot = new Vector<T>(dot);
+        for (var vscale = new Vector<T>(scale); s <= d.Length - Vector<T>.Count; s += Vector<T>.Count)
+        {
+            (new Vector<T>(att[s..]) * (new Vector<T>(d[s..]) - vdot) * vscale).CopyTo(d[s..]);
+        }
+        for (; s < d.Length; s++)
+        {
+            d[s] = att[s] * (d[s] - dot) * scale;
+        }
+    }
+}
