@@ -29,6 +29,7 @@ public static class ScratchCli
         root.Subcommands.Add(NGramCommand.Create(output, error));
         root.Subcommands.Add(TokenizeCommand.Create(Console.OpenStandardInput, output, error));
         root.Subcommands.Add(QuantizeCommand.Create(output, error));
+        root.Subcommands.Add(ImportCommand.Create(output, error));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -67,6 +67,11 @@ public static class Checkpoint
         {
             throw new DirectoryNotFoundException($"checkpoint directory not found: {dir}");
         }
+        if (HuggingFaceGpt2.IsFolder(dir)) // GPT-2 as Hugging Face stores it: read directly, as scratch import would
+        {
+            var (gpt2, vocabulary) = HuggingFaceGpt2.Load(dir, rng);
+            return (gpt2, vocabulary);
+        }
         var config = Read(dir, ConfigFile, path => GptConfig.FromJson(File.ReadAllText(path)));
         var tokenizer = Read(dir, TokenizerFile, ITokenizer.Load);
         if (tokenizer.VocabSize > config.VocabSize)
@@ -77,6 +82,10 @@ public static class Checkpoint
         var model = new GptModel<float>(config, rng);
         Read(dir, ModelFile, path =>
         {
+            if (scheme is null && CheckpointLoader.StreamFloatWeights(model, path))
+            {
+                return model; // read straight into the parameters: no second copy of the weights
+            }
             // A quantized checkpoint (scratch quantize) is dequantized here: the model computes with float32 ŵ.
             var (weights, stored) = QuantizedSafetensors.Load(path);
             if (stored != scheme)
