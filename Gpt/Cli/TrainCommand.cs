@@ -44,13 +44,14 @@ internal static class TrainCommand
         var vocabSize = Opt("--vocab-size", "vocabulary size for --tokenizer bpe", defaults.VocabSize);
         var vocab = Opt<string?>("--vocab", "for --tokenizer gpt2: the folder with GPT-2's vocab.json + merges.txt (or encoder.json + vocab.bpe)", null);
         var resume = Opt("--resume", "continue from the checkpoint in --out (nanoGPT: init_from=resume)", false);
+        var initFrom = Opt<string?>("--init-from", "fine-tune: start from this checkpoint's weights and tokenizer (a Scratch checkpoint or GPT-2 in Hugging Face's layout; nanoGPT: init_from='gpt2'); --block-size may crop it", null);
         var metrics = Opt<string?>("--metrics", "append one JSON line per iteration to this file", null);
         var logGradNorms = Opt("--log-grad-norms", "every --log-interval steps, add the gradient norm and update/data ratio of every parameter to --metrics", false);
 
         var command = new Command("train", "Train a GPT on a text corpus, as nanoGPT's train.py (checkpoints in --out).");
         foreach (Option option in new Option[] { data, outDir, preset, nLayer, nHead, nEmbd, blockSize, batchSize, maxIters, learningRate, minLr,
             warmupIters, lrDecayIters, weightDecay, beta1, beta2, gradClip, dropout, bias, evalInterval, evalIters, logInterval, seed,
-            tokenizer, vocabSize, vocab, resume, metrics, logGradNorms })
+            tokenizer, vocabSize, vocab, resume, initFrom, metrics, logGradNorms })
         {
             command.Options.Add(option);
         }
@@ -85,6 +86,7 @@ internal static class TrainCommand
                 VocabSize = parse.GetValue(vocabSize),
                 Vocab = parse.GetValue(vocab),
                 Resume = parse.GetValue(resume),
+                InitFrom = parse.GetValue(initFrom),
                 Metrics = parse.GetValue(metrics),
                 StatsInterval = parse.GetValue(logGradNorms) ? parse.GetValue(logInterval) : 0,
             }.Validate();

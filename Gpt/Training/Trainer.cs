@@ -44,7 +44,7 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
     public TrainResult Run()
     {
         options.Validate();
-        if (!options.Resume)
+        if (!options.Resume && options.InitFrom is null)
         {
             options.ModelConfig(vocabSize: 1); // a bad shape fails now, not after reading the corpus and training a tokenizer
         }
@@ -65,6 +65,11 @@ public sealed class Trainer(TrainOptions options, ITrainingProgress progress)
             saved = Checkpoint.LoadState(options.OutDir);
             modelRng.SetState(saved.ModelRng);
             progress.Message($"resuming from {options.OutDir} at iteration {saved.Iteration} (model shape from its {Checkpoint.ConfigFile})");
+        }
+        else if (options.InitFrom is not null)
+        {
+            (model, tokenizer, string message) = InitFrom.Load(options, modelRng); // fine-tuning: nanoGPT's init_from
+            progress.Message(message);
         }
         else
         {
