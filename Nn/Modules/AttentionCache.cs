@@ -19,8 +19,8 @@ namespace Scratch.Nn.Modules;
 /// </summary>
 public sealed class AttentionCache<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly Tensor<T> keys;   // (capacity, C), rows [0, Length) filled
-    private readonly Tensor<T> values; // (capacity, C)
+    private Tensor<T> keys;   // (rows, C), rows [0, Length) filled; rows grows by doubling up to Capacity
+    private Tensor<T> values; // (rows, C)
 
     /// <summary>An empty cache for up to <paramref name="capacity"/> positions of width <paramref name="nEmbd"/> in <paramref name="nHead"/> heads.</summary>
     public AttentionCache(int capacity, int nEmbd, int nHead)
@@ -31,8 +31,9 @@ public sealed class AttentionCache<T> where T : unmanaged, IFloatingPointIeee754
         }
         Capacity = capacity;
         NHead = nHead;
-        keys = Tensor<T>.Zeros(capacity, nEmbd);
-        values = Tensor<T>.Zeros(capacity, nEmbd);
+        int rows = Math.Min(capacity, 64); // grown as tokens arrive: a short sample never holds block_size rows
+        keys = Tensor<T>.Zeros(rows, nEmbd);
+        values = Tensor<T>.Zeros(rows, nEmbd);
     }
 
     /// <summary>The most positions the cache holds (block_size).</summary>
@@ -82,6 +83,10 @@ public sealed class AttentionCache<T> where T : unmanaged, IFloatingPointIeee754
         {
             throw new ArgumentException($"attention_cache: cannot append {n} positions to {P} cached; the cache holds {Capacity} (block_size)");
         }
+        if (L > keys.Size(0))
+        {
+            (keys, values) = (Grow(keys, L), Grow(values, L));
+        }
         keys.Slice(0, P, L).CopyFrom(k.Value.Reshape(H, n, hs).Transpose(0, 1).Reshape(n, C)); // K[P..L) = k, (n, C)
         values.Slice(0, P, L).CopyFrom(v.Value.Reshape(H, n, hs).Transpose(0, 1).Reshape(n, C)); // V[P..L) = v
         Length = L;
@@ -94,6 +99,14 @@ public sealed class AttentionCache<T> where T : unmanaged, IFloatingPointIeee754
         LastWeights = KeepWeights ? att : null;
         var y = Tensor<T>.MatMul(att, V); // (H, n, L)·(H, L, hs) → (H, n, hs)
         return new Var<T>(y.Reshape(1, H, n, hs)); // no history: inference only
+    }
+
+    /// <summary>A copy of <paramref name="rows"/>' first <see cref="Length"/> rows in a tensor of at least <paramref name="needed"/> rows: twice as many, up to the capacity.</summary>
+    private Tensor<T> Grow(Tensor<T> rows, int needed)
+    {
+        var grown = Tensor<T>.Zeros(Math.Min(Capacity, Math.Max(needed, 2 * rows.Size(0))), rows.Size(1));
+        grown.Slice(0, 0, Length).CopyFrom(rows.Slice(0, 0, Length));
+        return grown;
     }
 
     /// <summary>att[h, i, j] ← att[h, i, j]·scale for keys j ≤ P + i (query i sits at position P + i), −∞ for later keys.</summary>

@@ -29,6 +29,25 @@ public sealed class AttentionCacheTests
     });
 
     [Fact]
+    public void TheCacheGrowsPastItsFirst64RowsUpToItsCapacityKeepingWhatItHolds()
+    {
+        var rng = new Rng(11);
+        int T = 150, C = 4, H = 2;
+        var attention = new CausalSelfAttention<double>(C, H, 1, 0.0, true, rng);
+        var x = Tensor<double>.Randn(rng, 1, T, C);
+        using var noGrad = GradMode.NoGrad();
+        var whole = attention.Forward(new Var<double>(x)).Value; // (1, T, C)
+        var cache = new AttentionCache<double>(T, C, H);
+        foreach (var (start, end) in new[] { (0, 60), (60, 61), (61, 100), (100, 129), (129, 150) }) // 64 → 128 → 150 rows
+        {
+            var chunk = attention.Forward(new Var<double>(x.Slice(1, start, end).Contiguous()), cache).Value;
+            Assert.True(chunk.AllClose(whole.Slice(1, start, end), rtol: 1e-12, atol: 1e-12), $"positions {start}..{end}");
+        }
+        Assert.Contains("the cache holds 150 (block_size)", Assert.Throws<ArgumentException>(() =>
+            attention.Forward(new Var<double>(x.Slice(1, 0, 1).Contiguous()), cache)).Message);
+    }
+
+    [Fact]
     public void KeptWeightsAreTheSoftmaxRowsOverThePastOnly()
     {
         var rng = new Rng(4);
