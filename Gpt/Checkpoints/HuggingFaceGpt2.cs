@@ -42,15 +42,20 @@ public static class HuggingFaceGpt2
     public static readonly IReadOnlyList<string> Conv1DWeights = ["attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"];
 
     /// <summary>
-    /// True when <paramref name="dir"/> looks like a Hugging Face GPT-2 folder: a config.json with Hugging Face's keys
-    /// (n_positions or n_ctx, no block_size) and a model.safetensors. A Scratch checkpoint's config.json has block_size.
+    /// True when <paramref name="dir"/> looks like a Hugging Face GPT-2 folder: a model.safetensors with either a config.json
+    /// of Hugging Face's keys (n_positions or n_ctx, no block_size) or no config.json at all beside GPT-2's vocab.json
+    /// (or encoder.json). A Scratch checkpoint's config.json has block_size.
     /// </summary>
     public static bool IsFolder(string dir)
     {
         var config = Path.Combine(dir, ConfigFile);
-        if (!Directory.Exists(dir) || !File.Exists(config))
+        if (!Directory.Exists(dir) || !File.Exists(Path.Combine(dir, WeightsFile)))
         {
             return false;
+        }
+        if (!File.Exists(config))
+        {
+            return File.Exists(Path.Combine(dir, "vocab.json")) || File.Exists(Path.Combine(dir, "encoder.json"));
         }
         try
         {
@@ -63,15 +68,19 @@ public static class HuggingFaceGpt2
         }
     }
 
-    /// <summary>The model's shape from a Hugging Face config.json; anything Scratch's GPT cannot compute is an error naming the key.</summary>
-    /// <exception cref="FileNotFoundException">No config.json.</exception>
-    /// <exception cref="InvalidDataException">A key is missing, malformed or has a value Scratch does not support.</exception>
+    /// <summary>
+    /// The model's shape from a Hugging Face config.json; anything Scratch's GPT cannot compute is an error naming the key.
+    /// Without a config.json, the shape is read off the weights (wte: V × C, wpe: n_positions, the h.N blocks) and must be
+    /// one of the four GPT-2 sizes (gpt2, gpt2-medium, gpt2-large, gpt2-xl), which give n_head.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">Neither config.json nor model.safetensors.</exception>
+    /// <exception cref="InvalidDataException">A key is missing, malformed or has a value Scratch does not support; or, without config.json, the weights are not a GPT-2 size.</exception>
     public static GptConfig ReadConfig(string dir)
     {
         var path = Path.Combine(dir, ConfigFile);
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"{dir} has no {ConfigFile} (a Hugging Face GPT-2 folder holds config.json, model.safetensors, vocab.json and merges.txt)", path);
+            return PresetOf(dir);
         }
         try
         {
@@ -81,6 +90,38 @@ public static class HuggingFaceGpt2
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
+    }
+
+    /// <summary>The GPT-2 preset whose shape the weights have (for a folder without config.json).</summary>
+    private static GptConfig PresetOf(string dir)
+    {
+        var weights = Path.Combine(dir, WeightsFile);
+        if (!File.Exists(weights))
+        {
+            throw new FileNotFoundException($"{dir} has neither {ConfigFile} nor {WeightsFile} (a Hugging Face GPT-2 folder holds config.json, model.safetensors, vocab.json and merges.txt)", weights);
+        }
+        int[] wte, wpe;
+        int layers;
+        try
+        {
+            using var file = SafetensorsFile.Open(weights, anyDType: true);
+            string prefix = file.Contains("transformer.wte.weight") ? "transformer." : "";
+            if (!file.Contains(prefix + "wte.weight") || !file.Contains(prefix + "wpe.weight"))
+            {
+                throw new InvalidDataException($"{weights} has no wte.weight or wpe.weight: it is not GPT-2's (and {dir} has no {ConfigFile} to say what it is)");
+            }
+            (wte, wpe) = (file.Info(prefix + "wte.weight").Shape, file.Info(prefix + "wpe.weight").Shape);
+            layers = Enumerable.Range(0, 1000).TakeWhile(i => file.Contains($"{prefix}h.{i}.ln_1.weight")).Count();
+        }
+        catch (SafetensorsFormatException e)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+        var match = GptConfig.Presets.Where(p => p.Key.StartsWith("gpt2", StringComparison.Ordinal)).FirstOrDefault(p =>
+            wte.Length == 2 && wpe.Length == 2 && p.Value.NEmbd == wte[1] && p.Value.NLayer == layers && p.Value.VocabSize == wte[0] && p.Value.BlockSize == wpe[0]);
+        return match.Value ?? throw new InvalidDataException(
+            $"{dir} has no {ConfigFile}, and its weights (n_layer {layers}, wte {Shapes.Format(wte)}, wpe {Shapes.Format(wpe)}) are none of the GPT-2 sizes " +
+            $"({string.Join(", ", GptConfig.Presets.Keys.Where(k => k.StartsWith("gpt2", StringComparison.Ordinal)))}): download config.json beside them");
     }
 
     /// <summary>

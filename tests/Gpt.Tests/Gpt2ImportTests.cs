@@ -203,6 +203,53 @@ public sealed class Gpt2ImportTests(ITestOutputHelper log)
         }
     }
 
+    [Fact]
+    public void WithoutConfigJsonTheShapeIsTheGpt2PresetTheWeightsMatch()
+    {
+        // A header of GPT-2 124M's 160 tensors over a sparse file: only the header is read to find the shape.
+        string dir = Directory.CreateTempSubdirectory("scratch-gpt2-noconfig-").FullName;
+        try
+        {
+            int C = 768;
+            var shapes = new List<(string Name, int[] Shape)> { ("wte.weight", [50257, C]), ("wpe.weight", [1024, C]), ("ln_f.weight", [C]), ("ln_f.bias", [C]) };
+            for (int i = 0; i < 12; i++)
+            {
+                shapes.AddRange([($"h.{i}.ln_1.weight", [C]), ($"h.{i}.ln_1.bias", [C]), ($"h.{i}.attn.bias", [1, 1, 1024, 1024]),
+                    ($"h.{i}.attn.c_attn.weight", [C, 3 * C]), ($"h.{i}.attn.c_attn.bias", [3 * C]), ($"h.{i}.attn.c_proj.weight", [C, C]), ($"h.{i}.attn.c_proj.bias", [C]),
+                    ($"h.{i}.ln_2.weight", [C]), ($"h.{i}.ln_2.bias", [C]), ($"h.{i}.mlp.c_fc.weight", [C, 4 * C]), ($"h.{i}.mlp.c_fc.bias", [4 * C]),
+                    ($"h.{i}.mlp.c_proj.weight", [4 * C, C]), ($"h.{i}.mlp.c_proj.bias", [C])]);
+            }
+            var header = new System.Text.Json.Nodes.JsonObject();
+            long offset = 0;
+            foreach (var (name, shape) in shapes)
+            {
+                long bytes = 4L * shape.Aggregate(1L, (a, b) => a * b);
+                header[name] = System.Text.Json.Nodes.JsonNode.Parse($"{{\"dtype\":\"F32\",\"shape\":[{string.Join(",", shape)}],\"data_offsets\":[{offset},{offset + bytes}]}}");
+                offset += bytes;
+            }
+            byte[] text = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+            using (var file = File.Create(Path.Combine(dir, "model.safetensors")))
+            {
+                file.Write(BitConverter.GetBytes((ulong)text.Length));
+                file.Write(text);
+                file.SetLength(8 + text.Length + offset); // 548 MB, sparse: nothing written
+            }
+            File.Copy(Path.Combine(Corpus.Gpt2Dir, "encoder.json"), Path.Combine(dir, "vocab.json"));
+            Assert.True(HuggingFaceGpt2.IsFolder(dir));
+            Assert.Equal(GptConfig.Preset("gpt2"), HuggingFaceGpt2.ReadConfig(dir));
+            Assert.Equal(GptConfig.Preset("gpt2"), CheckpointLoader.LoadConfig(dir));
+            Assert.Contains("124,439,808", CliRunner.Run("params", "--ckpt", dir).Out);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        using var small = Gpt2Folder.Create();
+        File.Delete(Path.Combine(small.Dir, "config.json"));
+        var e = Assert.Throws<InvalidDataException>(() => HuggingFaceGpt2.Load(small.Dir));
+        Assert.Contains("has no config.json, and its weights (n_layer 2, wte [50257,8], wpe [16,8]) are none of the GPT-2 sizes (gpt2, gpt2-medium, gpt2-large, gpt2-xl): download config.json beside them", e.Message);
+    }
+
     /// <summary>The fixture's logits from nanoGPT (float64): ids.s, last.s, some.s for each sequence s, and columns.</summary>
     private static Nn.StateDict<double> Expected() =>
         Safetensors.Load<double>(Path.Combine(Gpt2Folder.FixtureDir, "expected.safetensors")).Tensors;
