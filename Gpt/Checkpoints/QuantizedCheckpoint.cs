@@ -46,8 +46,9 @@ public static class QuantizedCheckpoint
         {
             throw new ArgumentException($"--out {outDir} is the source checkpoint; write the quantized copy to another directory");
         }
-        var (model, _) = Checkpoint.LoadModel(sourceDir, new Rng(0));
-        var existing = SchemeOf(File.ReadAllText(Path.Combine(sourceDir, Checkpoint.ConfigFile)));
+        var (model, tokenizer) = Checkpoint.LoadModel(sourceDir, new Rng(0));
+        bool huggingFace = HuggingFaceGpt2.IsFolder(sourceDir); // GPT-2 as downloaded: its config.json and tokenizer files are not Scratch's
+        var existing = huggingFace ? null : SchemeOf(File.ReadAllText(Path.Combine(sourceDir, Checkpoint.ConfigFile)));
         if (existing is QuantScheme already)
         {
             throw new ArgumentException($"checkpoint {sourceDir} is already quantized ({already.Name()}); quantize the float32 original instead");
@@ -59,7 +60,14 @@ public static class QuantizedCheckpoint
         var config = (JsonObject)JsonNode.Parse(model.Config.ToJson())!;
         config[ConfigKey] = scheme.Name();
         AtomicFile.WriteAllText(Path.Combine(outDir, Checkpoint.ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Copy(Path.Combine(sourceDir, Checkpoint.TokenizerFile), Path.Combine(outDir, Checkpoint.TokenizerFile), overwrite: true);
+        if (huggingFace)
+        {
+            AtomicFile.WriteAllText(Path.Combine(outDir, Checkpoint.TokenizerFile), tokenizer.ToJson());
+        }
+        else
+        {
+            File.Copy(Path.Combine(sourceDir, Checkpoint.TokenizerFile), Path.Combine(outDir, Checkpoint.TokenizerFile), overwrite: true);
+        }
 
         // Read back what was written: the weights every command will compute with.
         var (written, _) = QuantizedSafetensors.Load(modelPath);

@@ -190,6 +190,21 @@ public sealed class Gpt2CommandTests(ImportedGpt2 gpt2) : IClassFixture<Imported
     }
 
     [Fact]
+    public void QuantizeReadsTheHuggingFaceFolderAndWritesScratchsTokenizer()
+    {
+        // The fixture's weights are bfloat16 numbers, so float16 holds them exactly: the copy computes the same logits.
+        using var cli = new CliRunner();
+        string outDir = Path.Combine(cli.Dir, "f16");
+        var (code, _, err) = CliRunner.Run("quantize", "--ckpt", gpt2.Folder, "--to", "f16", "--out", outDir);
+        Assert.True(code == 0, err);
+        var (quantized, tokenizer) = CheckpointLoader.Load(outDir);
+        var (original, _) = CheckpointLoader.Load(gpt2.Folder);
+        int[] ids = tokenizer.Encode(Prompt);
+        using var noGrad = GradMode.NoGrad();
+        Assert.Equal(original.Forward(ids, 1, ids.Length).Value.ToArray(), quantized.Forward(ids, 1, ids.Length).Value.ToArray());
+    }
+
+    [Fact]
     public void InitFromFineTunesTheImportedWeightsWithGpt2sTokenizerAndACroppedBlock()
     {
         using var cli = new CliRunner();
