@@ -65,6 +65,17 @@ public static class SampleSpeed
         Console.WriteLine($"memory bandwidth, {Environment.ProcessorCount} threads: copy {copy / 1e9:F1} GB/s (bytes read + written, as STREAM counts), read {read / 1e9:F1} GB/s; " +
             $"limit {limit:F1} tokens/s (copy bandwidth / weight bytes; {read / weightBytes:F1} by the read bandwidth)");
 
+        // The largest single product of a step: the LM head, x (1, C) · wteᵀ (C, V), which reads all of wte once.
+        var wte = model.TokenEmbedding.Value;
+        var x = Tensor<float>.Randn(rng, 1, c.NEmbd);
+        var head = Stopwatch.StartNew();
+        for (int i = 0; i < 20; i++)
+        {
+            Tensor<float>.MatMul(x, wte.Transpose(0, 1));
+        }
+        double headBytes = 4.0 * wte.Count * 20 / head.Elapsed.TotalSeconds;
+        Console.WriteLine($"the LM head alone (1 × {c.NEmbd} · {c.NEmbd} × {c.VocabSize}): {headBytes / 1e9:F1} GB/s of weights read");
+
         var rates = new List<double>();
         for (int run = 0; run < runs; run++)
         {
