@@ -9,6 +9,7 @@ using Scratch.Benchmarks;
 //   dotnet run -c Release --project benchmarks -- bdn --filter '*' the BenchmarkDotNet suite (in-process)
 //   dotnet run -c Release --project benchmarks -- gpt-step          one GPT training step, timed (see GptStep.cs)
 //   dotnet run -c Release --project benchmarks -- tokenize          GPT-2's tokenizer on tiny Shakespeare, tokens/s (see TokenizerSpeed.cs)
+//   dotnet run -c Release --project benchmarks -- sample CKPT       sampling with the KV cache, tokens/s and the bandwidth limit (see SampleSpeed.cs)
 if (args.Length > 0 && args[0] == "gpt-step")
 {
     return GptStep.Run(args[1..]);
@@ -16,6 +17,10 @@ if (args.Length > 0 && args[0] == "gpt-step")
 if (args.Length > 0 && args[0] == "tokenize")
 {
     return TokenizerSpeed.Run(args[1..]);
+}
+if (args.Length > 0 && args[0] == "sample")
+{
+    return SampleSpeed.Run(args[1..]);
 }
 if (args.Length > 0 && args[0] == "bdn")
 {

@@ -2,6 +2,7 @@ using Scratch.Gpt.Model;
 using Scratch.Gpt.Tokenizers;
 using Scratch.Gpt.Training;
 using Scratch.Nn.Checkpoints;
+using Scratch.Nn.Quantization;
 using Scratch.Tensors;
 
 namespace Scratch.Gpt.Checkpoints;
@@ -28,6 +29,10 @@ public static class CheckpointLoader
         {
             throw new DirectoryNotFoundException($"checkpoint directory not found: {dir}");
         }
+        if (HuggingFaceGpt2.IsFolder(dir))
+        {
+            return HuggingFaceGpt2.ReadConfig(dir);
+        }
         var path = Path.Combine(dir, Checkpoint.ConfigFile);
         if (!File.Exists(path))
         {
@@ -52,6 +57,24 @@ public static class CheckpointLoader
         var (model, tokenizer) = Checkpoint.LoadModel(dir, new Rng(0)); // the random initial weights are overwritten
         model.Eval();
         return (model, tokenizer);
+    }
+
+    /// <summary>
+    /// Reads a float safetensors file straight into <paramref name="model"/>'s parameters, one tensor at a time (so
+    /// loading GPT-2 holds no second copy of its weights); false, reading nothing, when the file is quantized.
+    /// </summary>
+    /// <exception cref="ArgumentException">The names or shapes do not fit the model (the message lists them).</exception>
+    internal static bool StreamFloatWeights(GptModel<float> model, string path)
+    {
+        using (var file = SafetensorsFile.Open(path))
+        {
+            if (file.Metadata.ContainsKey(QuantizedSafetensors.SchemeKey))
+            {
+                return false;
+            }
+        }
+        SafetensorsFile.LoadInto(path, model.StateDict());
+        return true;
     }
 
     /// <summary>

@@ -46,8 +46,9 @@ public static class QuantizedCheckpoint
         {
             throw new ArgumentException($"--out {outDir} is the source checkpoint; write the quantized copy to another directory");
         }
-        var (model, _) = Checkpoint.LoadModel(sourceDir, new Rng(0));
-        var existing = SchemeOf(File.ReadAllText(CheckpointDirectory.Open(sourceDir, Checkpoint.ConfigFile)));
+        var (model, tokenizer) = Checkpoint.LoadModel(sourceDir, new Rng(0));
+        bool huggingFace = HuggingFaceGpt2.IsFolder(sourceDir); // GPT-2 as downloaded: its config.json and tokenizer files are not Scratch's
+        var existing = huggingFace ? null : SchemeOf(File.ReadAllText(CheckpointDirectory.Open(sourceDir, Checkpoint.ConfigFile)));
         if (existing is QuantScheme already)
         {
             throw new ArgumentException($"checkpoint {sourceDir} is already quantized ({already.Name()}); quantize the float32 original instead");
@@ -59,12 +60,22 @@ public static class QuantizedCheckpoint
         var state = model.StateDict();
         var config = (JsonObject)JsonNode.Parse(model.Config.ToJson())!;
         config[ConfigKey] = scheme.Name();
-        string tokenizer = CheckpointDirectory.Open(sourceDir, Checkpoint.TokenizerFile);
+        string? tokenizerFile = huggingFace ? null : CheckpointDirectory.Open(sourceDir, Checkpoint.TokenizerFile);
         CheckpointDirectory.Save(outDir, iteration: null,
         [
             (Checkpoint.ModelFile, path => QuantizedSafetensors.Save(path, state, scheme, IsQuantized)),
             (Checkpoint.ConfigFile, path => Checkpoint.WriteText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }))),
-            (Checkpoint.TokenizerFile, path => File.Copy(tokenizer, path, overwrite: true)),
+            (Checkpoint.TokenizerFile, path =>
+            {
+                if (tokenizerFile is null)
+                {
+                    Checkpoint.WriteText(path, tokenizer.ToJson()); // from GPT-2's vocab.json and merges.txt
+                }
+                else
+                {
+                    File.Copy(tokenizerFile, path, overwrite: true);
+                }
+            }),
         ]);
         string modelPath = Path.Combine(outDir, Checkpoint.ModelFile);
 

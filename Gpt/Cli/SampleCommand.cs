@@ -26,7 +26,7 @@ public static class SampleCommand
         var topK = CommandSupport.Opt<int?>("--top-k", "draw only from the k most likely tokens", null);
         var topP = CommandSupport.Opt<double?>("--top-p", "draw only from the smallest set of most likely tokens whose probability sums to p, in (0, 1]", null);
         var seed = CommandSupport.Opt("--seed", "random seed; the same seed gives the same sample", 1337UL);
-        var showProbs = CommandSupport.Opt("--show-probs", "print each token with its probability and the entropy H = −Σ p·ln p, under the model (T = 1) and under the distribution it was drawn from", false);
+        var showProbs = CommandSupport.Opt("--show-probs", "print each token with its probability and the entropy H = −Σ p·ln p, under the model (T = 1) and under the distribution it was drawn from, and the model's 5 most likely tokens", false);
         var command = new Command("sample",
             "Generate text from a checkpoint, streamed token by token. The context is cropped to the last block_size tokens: " +
             "once prompt + output is longer, the model sees only the most recent block_size tokens (and each step recomputes that window).")
@@ -47,7 +47,7 @@ public static class SampleCommand
             if (parse.GetValue(showProbs))
             {
                 // model: softmax(logits) as trained (T = 1, no filters); drawn: the distribution after temperature, top-k, top-p
-                output.WriteLine("token      p(model)  H(model)  p(drawn)  H(drawn)   (H in nats)");
+                output.WriteLine("token      p(model)  H(model)  p(drawn)  H(drawn)   (H in nats)   the model's 5 most likely tokens (T = 1)");
                 var all = new List<int>(ids);
                 foreach (var token in tokens)
                 {
@@ -55,7 +55,7 @@ public static class SampleCommand
                     double[] raw = Sampler.Distribution(token.Logits, new SamplingOptions(1.0));
                     string label = $"'{TokenLabel.Of(tokenizer, token.Id)}'";
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{label,-10} {raw[token.Id],8:F4}  {Sampler.Entropy(raw),8:F3}  {token.Probability,8:F4}  {token.Entropy,8:F3}"));
+                        $"{label,-10} {raw[token.Id],8:F4}  {Sampler.Entropy(raw),8:F3}  {token.Probability,8:F4}  {token.Entropy,8:F3}   {TopCandidates.Format(tokenizer, raw, 5)}"));
                 }
                 output.WriteLine();
                 output.WriteLine(tokenizer.Decode(all));

@@ -69,6 +69,7 @@ public static class ScratchCli
         root.Subcommands.Add(TokenizeCommand.Create(Console.OpenStandardInput, output, error));
         root.Subcommands.Add(QuantizeCommand.Create(output, error));
         root.Subcommands.Add(ReportCommand.Create(output, error));
+        root.Subcommands.Add(ImportCommand.Create(output, error));
         return root;
     }
 }

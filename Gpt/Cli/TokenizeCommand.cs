@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Unicode;
+using Scratch.Gpt.Checkpoints;
 using Scratch.Gpt.Tokenizers;
 using Scratch.Gpt.Training;
 
@@ -147,6 +148,8 @@ internal static class TokenizeCommand
             throw new ArgumentException("give --vocab DIR (GPT-2's vocabulary) or --ckpt DIR (the tokenizer of a checkpoint)");
         if (!Directory.Exists(ckpt))
             throw new DirectoryNotFoundException($"checkpoint directory not found: {ckpt}");
+        if (HuggingFaceGpt2.IsFolder(ckpt)) // its tokenizer.json, if any, is Hugging Face's, not ours
+            return Gpt2Tokenizer.FromDirectory(ckpt);
         return ITokenizer.Load(Path.Combine(ckpt, Checkpoint.TokenizerFile));
     }
 

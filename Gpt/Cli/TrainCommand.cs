@@ -47,13 +47,14 @@ internal static class TrainCommand
         var resume = Opt("--resume", "continue from the checkpoint in --out (nanoGPT: init_from=resume): its shape, tokenizer and seed are kept ("
             + string.Join(", ", ResumeFlags.Fixed) + " must match it or be left out); these may change: " + string.Join(", ", ResumeFlags.MayChange), false);
         var overwrite = Opt("--overwrite", "start afresh even though --out holds a checkpoint, replacing it at the first save (without this, that is refused)", false);
+        var initFrom = Opt<string?>("--init-from", "fine-tune: start from this checkpoint's weights and tokenizer (a Scratch checkpoint or GPT-2 in Hugging Face's layout; nanoGPT: init_from='gpt2'); --block-size may crop it", null);
         var metrics = Opt<string?>("--metrics", "append one JSON line per iteration to this file", null);
         var logGradNorms = Opt("--log-grad-norms", "every --log-interval steps, add the gradient norm and update/data ratio of every parameter to --metrics", false);
 
         var command = new Command("train", "Train a GPT on a text corpus, as nanoGPT's train.py (checkpoints in --out; an --out that holds one needs --resume or --overwrite).");
         foreach (Option option in new Option[] { data, outDir, preset, nLayer, nHead, nEmbd, blockSize, batchSize, maxIters, learningRate, minLr,
             warmupIters, lrDecayIters, weightDecay, beta1, beta2, gradClip, dropout, bias, evalInterval, evalIters, logInterval, seed,
-            tokenizer, vocabSize, vocab, resume, overwrite, metrics, logGradNorms })
+            tokenizer, vocabSize, vocab, resume, overwrite, initFrom, metrics, logGradNorms })
         {
             command.Options.Add(option);
         }
@@ -89,6 +90,7 @@ internal static class TrainCommand
                 Vocab = parse.GetValue(vocab),
                 Resume = parse.GetValue(resume),
                 Overwrite = parse.GetValue(overwrite),
+                InitFrom = parse.GetValue(initFrom),
                 Metrics = parse.GetValue(metrics),
                 StatsInterval = parse.GetValue(logGradNorms) ? parse.GetValue(logInterval) : 0,
             }.Validate();

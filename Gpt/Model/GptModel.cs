@@ -43,18 +43,46 @@ public sealed class GptModel<T> : Module<T> where T : unmanaged, IFloatingPointI
     public IReadOnlyList<Block<T>> Blocks => transformer.Blocks;
 
     /// <summary>Next-token logits for token ids <paramref name="idx"/> of shape (B, T), read row-major.</summary>
-    public Var<T> Forward(int[] idx, int batch, int time)
+    public Var<T> Forward(int[] idx, int batch, int time) => Forward(idx, batch, time, cache: null);
+
+    /// <summary>
+    /// Next-token logits (B, T, V) for token ids <paramref name="idx"/> of shape (B, T). With a <paramref name="cache"/>
+    /// from <see cref="NewCache"/> (inference only, B = 1, inside <see cref="GradMode.NoGrad"/>), the T tokens come after
+    /// the P the cache holds, at positions P … P+T−1, attend to those too, and are added to it.
+    /// </summary>
+    public Var<T> Forward(int[] idx, int batch, int time, IReadOnlyList<AttentionCache<T>>? cache)
     {
-        if (time > Config.BlockSize)
+        int start = cache is null ? 0 : CheckCache(cache, batch);
+        if (start + time > Config.BlockSize)
         {
-            throw new ArgumentException($"gpt: cannot forward a sequence of length {time}; block_size is only {Config.BlockSize}");
+            throw new ArgumentException(start == 0
+                ? $"gpt: cannot forward a sequence of length {time}; block_size is only {Config.BlockSize}"
+                : $"gpt: cannot forward {time} tokens after the {start} cached; block_size is only {Config.BlockSize}");
         }
         if (batch * time != idx.Length || batch <= 0 || time <= 0)
         {
             throw new ArgumentException($"gpt: {idx.Length} token ids do not have shape ({batch}, {time})");
         }
-        var x = transformer.Forward(idx, batch, time); // (B, T, C)
+        var x = transformer.Forward(idx, batch, time, cache); // (B, T, C)
         return Var<T>.Linear(x, TokenEmbedding); // lm_head, tied to wte (V, C): x · wteᵀ, (B, T, C) → (B, T, V)
+    }
+
+    /// <summary>An empty KV cache for <see cref="Forward(int[], int, int, IReadOnlyList{AttentionCache{T}})"/>: one per block, block_size positions each.</summary>
+    public AttentionCache<T>[] NewCache() =>
+        [.. Blocks.Select(_ => new AttentionCache<T>(Config.BlockSize, Config.NEmbd, Config.NHead))];
+
+    /// <summary>P, the positions the cache holds, after checking that it fits this model and one sequence.</summary>
+    private int CheckCache(IReadOnlyList<AttentionCache<T>> cache, int batch)
+    {
+        if (cache.Count != Blocks.Count || cache.Any(c => c.Length != cache[0].Length || c.Capacity != Config.BlockSize || c.NHead != Config.NHead))
+        {
+            throw new ArgumentException($"gpt: the KV cache does not fit this model ({cache.Count} layers for {Blocks.Count} blocks, or layers of different lengths); make it with NewCache()");
+        }
+        if (batch != 1)
+        {
+            throw new ArgumentException($"gpt: a KV cache holds one sequence, but the batch has {batch}");
+        }
+        return cache[0].Length;
     }
 
     /// <summary>Logits and the mean cross-entropy of predicting <paramref name="targets"/> (B, T).</summary>

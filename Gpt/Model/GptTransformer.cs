@@ -36,12 +36,20 @@ internal sealed class GptTransformer<T> : Module<T> where T : unmanaged, IFloati
 
     public LayerNorm<T> LnF => lnF;
 
-    /// <summary>The final hidden states ln_f(h(drop(wte[idx] + wpe[0..T)))), (B, T, C).</summary>
-    public Var<T> Forward(int[] idx, int batch, int time)
+    /// <summary>
+    /// The final hidden states ln_f(h(drop(wte[idx] + wpe[P..P+T)))), (B, T, C). P = 0 without a cache; with one
+    /// (a <see cref="AttentionCache{T}"/> per block, all holding P positions), the tokens sit after the cached ones.
+    /// </summary>
+    public Var<T> Forward(int[] idx, int batch, int time, IReadOnlyList<AttentionCache<T>>? cache = null)
     {
+        int start = cache is null ? 0 : cache[0].Length; // P
         var tok = Wte.Forward(idx, batch, time); // (B, T, C)
-        var pos = Wpe.Weight.Slice(0, 0, time); // (T, C): positions 0 … T−1
+        var pos = Wpe.Weight.Slice(0, start, start + time); // (T, C): positions P … P+T−1
         var x = drop.Forward(tok + pos); // (B, T, C), pos broadcast over the batch
-        return lnF.Forward(h.Forward(x)); // (B, T, C)
+        for (int i = 0; i < Blocks.Count; i++)
+        {
+            x = Blocks[i].Forward(x, cache?[i]); // (B, T, C)
+        }
+        return lnF.Forward(x); // (B, T, C)
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Scratch.Autograd;
 using Scratch.Gpt.Model;
 using Scratch.Nn.Modules;
 using Scratch.Tensors;
@@ -6,40 +7,30 @@ using Scratch.Tensors;
 namespace Scratch.Gpt.Sampling;
 
 /// <summary>
-/// An inference-only GPT forward that remembers every layer's keys and values, so each new token costs
-/// one pass of a single row through the model instead of a pass over the whole context.
-/// Dimensions: n new tokens, P tokens already cached, L = P + n, C channels, H heads, hs = C/H, V vocabulary.
+/// Sampling with a KV cache: the model's own forward (<see cref="GptModel{T}.Forward(int[], int, int, IReadOnlyList{AttentionCache{T}})"/>)
+/// with one <see cref="AttentionCache{T}"/> per block, so each new token costs one pass of a single row through the
+/// model instead of a pass over the whole context. Dimensions: n new tokens, P already cached, L = P + n, V vocabulary.
 /// <code>
-/// x = wte[ids] + wpe[P..L)                              (n, C)
-/// per block:  h = ln_1(x);  q, k, v = split(h·W_attnᵀ + b)   (n, C) each
-///             K[P..L) = k,  V[P..L) = v                  the cache, (block_size, C) per layer
-///             att = softmax(q·K[0..L)ᵀ/√hs, −∞ where key &gt; query)   per head, (H, n, L)
-///             x = x + (att·V[0..L))·W_projᵀ + b;  x = x + mlp(ln_2(x))
-/// logits = ln_f(x)·wteᵀ                                  (n, V)
+/// logits = model(ids[P..L), cache)     positions P … L−1; each block attends to K, V[0..L) and appends its k, v   (n, V)
 /// </code>
-/// The same arithmetic as <see cref="GptModel{T}.Forward(int[], int, int)"/>, on plain tensors (no autograd
-/// graph is built). Positions are absolute, so the cache holds at most block_size tokens. When a context
-/// grows past block_size, the window slides: every position of the cropped window changes, the cached
-/// keys (computed at other positions) are useless, and <see cref="NextLogits"/> falls back to recomputing
-/// the whole window on every step with the model's own forward (<see cref="UncachedSource{T}"/>, whose fused
-/// kernels run a whole window faster than this row-at-a-time code).
+/// Positions are absolute, so the cache holds at most block_size tokens. When a context grows past block_size,
+/// the window slides: every position of the cropped window changes, the cached keys (computed at other
+/// positions) are useless, and <see cref="NextLogits"/> falls back to recomputing the whole window on every
+/// step with the model's forward without a cache (<see cref="UncachedSource{T}"/>).
 /// </summary>
 public sealed class KvCache<T> : ILogitsSource where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly GptModel<T> model;
-    private readonly Tensor<T>[] keys; // per layer (block_size, C)
-    private readonly Tensor<T>[] values; // per layer (block_size, C)
+    private readonly AttentionCache<T>[] layers; // one per block
     private readonly List<int> cached = [];
     private readonly UncachedSource<T> window; // for contexts longer than block_size
 
-    /// <summary>An empty cache over <paramref name="model"/>.</summary>
+    /// <summary>An empty cache over <paramref name="model"/>, which is switched to evaluation mode (no dropout).</summary>
     public KvCache(GptModel<T> model)
     {
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
-        var c = model.Config;
-        keys = Enumerable.Range(0, c.NLayer).Select(_ => Tensor<T>.Zeros(c.BlockSize, c.NEmbd)).ToArray();
-        values = Enumerable.Range(0, c.NLayer).Select(_ => Tensor<T>.Zeros(c.BlockSize, c.NEmbd)).ToArray();
+        layers = model.NewCache();
         window = new UncachedSource<T>(model);
     }
 
@@ -53,7 +44,14 @@ public sealed class KvCache<T> : ILogitsSource where T : unmanaged, IFloatingPoi
     public IReadOnlyList<int> Tokens => cached;
 
     /// <summary>Forgets the cached tokens.</summary>
-    public void Clear() => cached.Clear();
+    public void Clear()
+    {
+        cached.Clear();
+        foreach (var layer in layers)
+        {
+            layer.Clear();
+        }
+    }
 
     /// <summary>
     /// The next-token logits of <paramref name="context"/>. If the cached tokens are a prefix of the context
@@ -96,65 +94,30 @@ public sealed class KvCache<T> : ILogitsSource where T : unmanaged, IFloatingPoi
     /// <exception cref="ArgumentException">The tokens would go past block_size, or an id is outside [0, V).</exception>
     public Tensor<T> Append(ReadOnlySpan<int> tokens, IList<Tensor<T>>? attention = null)
     {
-        var config = model.Config;
-        int P = cached.Count, n = tokens.Length, L = P + n, C = config.NEmbd, H = config.NHead, hs = C / H;
-        if (n == 0 || L > config.BlockSize)
+        int P = cached.Count, n = tokens.Length;
+        if (n == 0 || P + n > BlockSize)
         {
-            throw new ArgumentException($"kv_cache: cannot append {n} tokens to {P} cached; block_size is {config.BlockSize}");
+            throw new ArgumentException($"kv_cache: cannot append {n} tokens to {P} cached; block_size is {BlockSize}");
         }
         var ids = tokens.ToArray();
-        var x = model.TokenEmbedding.Value.IndexSelect(0, ids) + model.PositionEmbedding.Value.Slice(0, P, L); // (n, C)
-        for (int layer = 0; layer < model.Blocks.Count; layer++)
+        foreach (var layer in layers)
         {
-            var block = model.Blocks[layer];
-            var qkv = Linear(block.Attn.CAttn, LayerNorm(block.Ln1, x)); // (n, 3C)
-            keys[layer].Slice(0, P, L).CopyFrom(qkv.Slice(1, C, 2 * C)); // K[P..L) = k
-            values[layer].Slice(0, P, L).CopyFrom(qkv.Slice(1, 2 * C, 3 * C)); // V[P..L) = v
-            var q = qkv.Slice(1, 0, C).Reshape(n, H, hs).Transpose(0, 1); // (H, n, hs)
-            var k = keys[layer].Slice(0, 0, L).Reshape(L, H, hs).Transpose(0, 1); // (H, L, hs)
-            var v = values[layer].Slice(0, 0, L).Reshape(L, H, hs).Transpose(0, 1); // (H, L, hs)
-            var att = Tensor<T>.MatMul(q, k.Transpose(1, 2)) * (T.One / T.Sqrt(T.CreateChecked(hs))); // (H, n, L)
-            MaskFuture(att, P);
-            att = att.Softmax(2); // each row sums to 1 over the keys it may see
-            attention?.Add(att);
-            var y = Tensor<T>.MatMul(att, v).Transpose(0, 1).Reshape(n, C); // (H, n, hs) → (n, H, hs) → (n, C)
-            x = x + Linear(block.Attn.CProj, y); // residual, (n, C)
-            var m = Linear(block.Mlp.CFc, LayerNorm(block.Ln2, x)).Gelu(); // (n, 4C)
-            x = x + Linear(block.Mlp.CProj, m); // residual, (n, C)
+            layer.KeepWeights = attention is not null;
         }
-        x = LayerNorm(model.FinalNorm, x); // (n, C)
+        Tensor<T> logits;
+        using (GradMode.NoGrad())
+        {
+            logits = model.Forward(ids, 1, n, layers).Value.Reshape(n, VocabSize); // (1, n, V) → (n, V)
+        }
         cached.AddRange(ids);
-        return Tensor<T>.MatMul(x, model.TokenEmbedding.Value.Transpose(0, 1)); // (n, C)·(C, V) → (n, V)
-    }
-
-    /// <summary>att[h, i, j] = −∞ where key j is later than query i (at absolute position P + i).</summary>
-    private static void MaskFuture(Tensor<T> att, int P)
-    {
-        int H = att.Size(0), n = att.Size(1), L = att.Size(2);
-        Span<T> a = att.AsSpan(); // contiguous: the matrix product's fresh result
-        for (int h = 0; h < H; h++)
+        foreach (var layer in layers)
         {
-            for (int i = 0; i < n; i++)
+            if (attention is not null)
             {
-                a.Slice((h * n + i) * L + P + i + 1, L - P - i - 1).Fill(T.NegativeInfinity);
+                attention.Add(layer.LastWeights!);
             }
+            layer.KeepWeights = false;
         }
-    }
-
-    /// <summary>y = x·Wᵀ + b.</summary>
-    private static Tensor<T> Linear(Linear<T> linear, Tensor<T> x)
-    {
-        var y = Tensor<T>.MatMul(x, linear.Weight.Value.Transpose(0, 1)); // (n, in)·(in, out) → (n, out)
-        return linear.Bias is null ? y : y + linear.Bias.Value;
-    }
-
-    /// <summary>y = (x − μ)/√(σ² + ε) · w + b per row, σ² biased.</summary>
-    private static Tensor<T> LayerNorm(LayerNorm<T> norm, Tensor<T> x)
-    {
-        var mean = x.Mean(1, keepDim: true); // (n, 1)
-        var variance = x.Variance([1], keepDim: true, correction: 0); // (n, 1)
-        var xhat = (x - mean) / (variance + T.CreateChecked(norm.Eps)).Sqrt(); // (n, C)
-        var y = xhat * norm.Weight.Value;
-        return norm.Bias is null ? y : y + norm.Bias.Value;
+        return logits;
     }
 }

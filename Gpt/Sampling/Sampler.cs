@@ -42,16 +42,17 @@ public static class Sampler
         {
             z[i] = logits[i] / options.Temperature; // z' = z / T
         }
-        int[] order = Ranking(z); // token ids from most to least likely
+        // token ids from most to least likely, for the filters only (sorting GPT-2's 50,257 costs more than the rest)
+        int[]? order = options.TopK is not null || options.TopP is not null ? Ranking(z) : null;
         if (options.TopK is int k && k < V)
         {
             for (int r = k; r < V; r++)
             {
-                z[order[r]] = double.NegativeInfinity; // outside the k best
+                z[order![r]] = double.NegativeInfinity; // outside the k best (ranked above: there is a filter)
             }
         }
 
-        double max = z[order[0]], sum = 0;
+        double max = order is null ? z.Max() : z[order[0]], sum = 0;
         for (int i = 0; i < V; i++)
         {
             p[i] = Math.Exp(z[i] - max); // exp(−∞) = 0
@@ -64,20 +65,21 @@ public static class Sampler
 
         if (options.TopP is double topP && topP < 1)
         {
+            int[] ranked = order!; // ranked above whenever there is a filter
             double cumulative = 0;
             int kept = 0;
             while (kept < V && cumulative < topP)
             {
-                cumulative += p[order[kept]]; // grow the nucleus from the most likely token down
+                cumulative += p[ranked[kept]]; // grow the nucleus from the most likely token down
                 kept++;
             }
             for (int r = kept; r < V; r++)
             {
-                p[order[r]] = 0;
+                p[ranked[r]] = 0;
             }
             for (int r = 0; r < kept; r++)
             {
-                p[order[r]] /= cumulative; // renormalise over the nucleus
+                p[ranked[r]] /= cumulative; // renormalise over the nucleus
             }
         }
         return p;

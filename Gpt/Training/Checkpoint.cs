@@ -81,6 +81,11 @@ public static class Checkpoint
         {
             throw new DirectoryNotFoundException($"checkpoint directory not found: {dir}");
         }
+        if (HuggingFaceGpt2.IsFolder(dir)) // GPT-2 as Hugging Face stores it: read directly, as scratch import would
+        {
+            var (gpt2, vocabulary) = HuggingFaceGpt2.Load(dir, rng);
+            return (gpt2, vocabulary);
+        }
         var config = Read(dir, ConfigFile, path => GptConfig.FromJson(File.ReadAllText(path)));
         var tokenizer = Read(dir, TokenizerFile, ITokenizer.Load);
         if (tokenizer.VocabSize > config.VocabSize)
@@ -97,19 +102,23 @@ public static class Checkpoint
         var model = new GptModel<float>(config, rng);
         Read(dir, ModelFile, path =>
         {
+            if (scheme is null && CheckpointLoader.StreamFloatWeights(model, path))
+            {
+                return model; // read straight into the parameters: no second copy of the weights
+            }
             // A quantized checkpoint (scratch quantize) is dequantized here: the model computes with float32 ŵ.
             var (weights, stored) = QuantizedSafetensors.Load(path);
             if (stored != scheme)
             {
                 throw new InvalidDataException($"config.json says the weights are {SchemeName(scheme)} but the file holds {SchemeName(stored)}");
             }
-            if (!allowNonFinite)
-            {
-                CheckFinite(weights);
-            }
             model.LoadStateDict(weights);
             return model;
         });
+        if (!allowNonFinite)
+        {
+            CheckFinite(model.StateDict(), dir);
+        }
         return (model, tokenizer);
     }
 
@@ -171,7 +180,7 @@ public static class Checkpoint
     private static string Shape(int[] shape) => $"({string.Join(", ", shape)})";
 
     /// <summary>Refuses weights with a NaN or ±∞, naming the first such tensor and element.</summary>
-    private static void CheckFinite(StateDict<float> weights)
+    private static void CheckFinite(StateDict<float> weights, string dir)
     {
         foreach (var (name, tensor) in weights.Entries)
         {
@@ -181,7 +190,7 @@ public static class Checkpoint
             {
                 int count = values.Count(v => !float.IsFinite(v));
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                    $"'{name}' holds {count} non-finite weights (the first, element {bad}, is {values[bad]}): the model cannot compute; (training diverged before this save?)"));
+                    $"checkpoint file {Path.Combine(dir, ModelFile)}: '{name}' holds {count} non-finite weights (the first, element {bad}, is {values[bad]}): the model cannot compute (did training diverge before this save?)"));
             }
         }
     }

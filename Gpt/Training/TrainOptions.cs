@@ -96,6 +96,9 @@ public sealed record TrainOptions
     /// <summary>Start afresh even though <see cref="OutDir"/> holds a checkpoint, replacing it at the first save (without this, that is refused).</summary>
     public bool Overwrite { get; init; }
 
+    /// <summary>Start from this checkpoint's weights and tokenizer instead of random ones (fine-tuning; nanoGPT's init_from), see <see cref="Training.InitFrom"/>.</summary>
+    public string? InitFrom { get; init; }
+
     /// <summary>A file to append one JSON object per iteration to, or null.</summary>
     public string? Metrics { get; init; }
 
@@ -148,6 +151,10 @@ public sealed record TrainOptions
         {
             throw new ArgumentException("--resume continues the checkpoint in --out and --overwrite replaces it: give one of them");
         }
+        if (InitFrom is not null)
+        {
+            CheckInitFrom();
+        }
         return this;
     }
 
@@ -190,6 +197,27 @@ public sealed record TrainOptions
             throw new ArgumentException($"--n-embd {config.NEmbd} is not divisible by --n-head {config.NHead}");
         }
         return config.Validate();
+    }
+
+    /// <summary>--init-from takes the shape and tokenizer from the checkpoint: only --block-size (shorter) and --dropout may change.</summary>
+    private void CheckInitFrom()
+    {
+        if (Resume)
+        {
+            throw new ArgumentException("--init-from and --resume both choose the starting weights; give one (--resume continues the run in --out)");
+        }
+        var shape = new[] { ("--n-layer", NLayer is not null), ("--n-head", NHead is not null), ("--n-embd", NEmbd is not null), ("--bias", Bias is not null), ("--preset", Preset != "baby") };
+        foreach (var (flag, given) in shape)
+        {
+            if (given)
+            {
+                throw new ArgumentException($"--init-from takes the model's shape from the checkpoint: leave out {flag} (only --block-size, shorter, and --dropout may change)");
+            }
+        }
+        if (Tokenizer != "char" || Vocab is not null)
+        {
+            throw new ArgumentException("--init-from uses the checkpoint's own tokenizer: leave out --tokenizer and --vocab");
+        }
     }
 
     private static void Positive(string flag, int value) => Require(flag, value, value > 0, "must be positive");

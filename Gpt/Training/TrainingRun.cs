@@ -93,7 +93,7 @@ internal sealed class TrainingRun
     public static TrainingRun Start(TrainOptions options, ITrainingProgress progress)
     {
         options.Validate();
-        if (!options.Resume)
+        if (!options.Resume && options.InitFrom is null)
         {
             MemoryEstimate.CheckTraining(options); // a bad shape, or one too large to fit, fails now, not after reading the corpus and training a tokenizer
         }
@@ -118,6 +118,11 @@ internal sealed class TrainingRun
             modelRng.SetState(saved.ModelRng);
             seed = saved.Seed ?? seed;
             progress.Message($"resuming from {options.OutDir} at iteration {saved.Iteration} (model shape from its {Checkpoint.ConfigFile})");
+        }
+        else if (options.InitFrom is not null)
+        {
+            (model, tokenizer, string message) = InitFrom.Load(options, modelRng); // fine-tuning: nanoGPT's init_from
+            progress.Message(message);
         }
         else
         {

@@ -2,8 +2,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Scratch.Tensors;
 
 namespace Scratch.Nn.Checkpoints;
@@ -76,67 +74,7 @@ public static class Safetensors
     public static void WriteRaw(Stream stream, IReadOnlyList<SafetensorsTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        using var json = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            writer.WriteStartObject();
-            if (metadata is { Count: > 0 })
-            {
-                writer.WriteStartObject("__metadata__");
-                foreach (var (key, value) in metadata)
-                {
-                    writer.WriteString(key, value);
-                }
-                writer.WriteEndObject();
-            }
-            long offset = 0;
-            var names = new HashSet<string>();
-            foreach (var (name, dtype, shape, data) in tensors)
-            {
-                if (name == "__metadata__")
-                {
-                    throw new ArgumentException("safetensors: '__metadata__' is reserved and cannot name a tensor");
-                }
-                if (!names.Add(name))
-                {
-                    throw new ArgumentException($"safetensors: the name '{name}' is given twice");
-                }
-                if (!SafetensorsHeader.ElementSize.TryGetValue(dtype, out int elementSize))
-                {
-                    throw new ArgumentException($"safetensors: tensor '{name}': Scratch does not write dtype '{dtype}'");
-                }
-                long count = shape.Aggregate(1L, (product, size) => product * size);
-                if (data.LongLength != count * elementSize)
-                {
-                    throw new ArgumentException($"safetensors: tensor '{name}': shape [{string.Join(", ", shape)}] of {dtype} needs {count * elementSize} bytes, got {data.LongLength}");
-                }
-                writer.WriteStartObject(name);
-                writer.WriteString("dtype", dtype);
-                writer.WriteStartArray("shape");
-                foreach (int size in shape)
-                {
-                    writer.WriteNumberValue(size);
-                }
-                writer.WriteEndArray();
-                writer.WriteStartArray("data_offsets");
-                writer.WriteNumberValue(offset);
-                writer.WriteNumberValue(offset + data.LongLength);
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-                offset += data.LongLength;
-            }
-            writer.WriteEndObject();
-        }
-        int padding = (int)((8 - json.Length % 8) % 8); // spaces, so the data starts 8-byte aligned
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)(json.Length + padding));
-        stream.Write(length);
-        json.Position = 0;
-        json.CopyTo(stream);
-        for (int i = 0; i < padding; i++)
-        {
-            stream.WriteByte((byte)' ');
-        }
+        SafetensorsHeader.Write(stream, [.. tensors.Select(t => (t.Name, t.DType, t.Shape, t.Data.LongLength))], metadata);
         foreach (var tensor in tensors)
         {
             stream.Write(tensor.Data);

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Scratch.Nn.Checkpoints;
@@ -26,11 +28,21 @@ internal static class SafetensorsHeader
         ["U8"] = 1,
     };
 
-    private static readonly HashSet<string> Unsupported =
-        ["BOOL", "I16", "U16", "I32", "U32", "I64", "U64", "F8_E5M2", "F8_E4M3", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64"];
+    /// <summary>Bytes per element of the dtypes Scratch never decodes, for files read with some tensors skipped (a mask buffer of BOOL, say).</summary>
+    private static readonly IReadOnlyDictionary<string, int> SkippedElementSize = new Dictionary<string, int>
+    {
+        ["BOOL"] = 1, ["I16"] = 2, ["U16"] = 2, ["I32"] = 4, ["U32"] = 4, ["I64"] = 8, ["U64"] = 8,
+        ["F8_E5M2"] = 1, ["F8_E4M3"] = 1, ["F8_E8M0"] = 1, ["C64"] = 8,
+    };
 
-    /// <summary>Reads the entries (sorted by position in the data) and the metadata from the header bytes.</summary>
-    public static (List<SafetensorsEntry> Entries, Dictionary<string, string> Metadata) Parse(string source, byte[] header, long dataLength)
+    private static readonly HashSet<string> Unsupported = [.. SkippedElementSize.Keys, "F4", "F6_E2M3", "F6_E3M2"];
+
+    /// <summary>
+    /// Reads the entries (sorted by position in the data) and the metadata from the header bytes. With
+    /// <paramref name="anyDType"/>, dtypes Scratch does not decode (BOOL, I64, …) are accepted too, for a reader
+    /// that skips those tensors; their bytes are still checked to tile the data section.
+    /// </summary>
+    public static (List<SafetensorsEntry> Entries, Dictionary<string, string> Metadata) Parse(string source, byte[] header, long dataLength, bool anyDType = false)
     {
         JsonDocument document;
         try
@@ -67,10 +79,80 @@ internal static class SafetensorsHeader
                 }
                 else
                 {
-                    entries.Add(ReadEntry(source, property.Name, property.Value));
+                    entries.Add(ReadEntry(source, property.Name, property.Value, anyDType));
                 }
             }
             return (InDataOrder(source, entries, dataLength), metadata);
+        }
+    }
+
+    /// <summary>
+    /// Writes the 8-byte header length and the JSON header for tensors of the given names, dtypes, shapes and byte
+    /// counts, in that order in the data section; the caller writes the bytes next.
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is "__metadata__" or repeated, a dtype is unknown, or a byte count does not fit its shape.</exception>
+    public static void Write(Stream stream, IReadOnlyList<(string Name, string DType, int[] Shape, long Bytes)> tensors, IReadOnlyDictionary<string, string>? metadata)
+    {
+        using var json = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                writer.WriteStartObject("__metadata__");
+                foreach (var (key, value) in metadata)
+                {
+                    writer.WriteString(key, value);
+                }
+                writer.WriteEndObject();
+            }
+            long offset = 0;
+            var names = new HashSet<string>();
+            foreach (var (name, dtype, shape, bytes) in tensors)
+            {
+                if (name == "__metadata__")
+                {
+                    throw new ArgumentException("safetensors: '__metadata__' is reserved and cannot name a tensor");
+                }
+                if (!names.Add(name))
+                {
+                    throw new ArgumentException($"safetensors: the name '{name}' is given twice");
+                }
+                if (!ElementSize.TryGetValue(dtype, out int elementSize))
+                {
+                    throw new ArgumentException($"safetensors: tensor '{name}': Scratch does not write dtype '{dtype}'");
+                }
+                long count = shape.Aggregate(1L, (product, size) => product * size);
+                if (bytes != count * elementSize)
+                {
+                    throw new ArgumentException($"safetensors: tensor '{name}': shape [{string.Join(", ", shape)}] of {dtype} needs {count * elementSize} bytes, got {bytes}");
+                }
+                writer.WriteStartObject(name);
+                writer.WriteString("dtype", dtype);
+                writer.WriteStartArray("shape");
+                foreach (int size in shape)
+                {
+                    writer.WriteNumberValue(size);
+                }
+                writer.WriteEndArray();
+                writer.WriteStartArray("data_offsets");
+                writer.WriteNumberValue(offset);
+                writer.WriteNumberValue(offset + bytes);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+                offset += bytes;
+            }
+            writer.WriteEndObject();
+        }
+        int padding = (int)((8 - json.Length % 8) % 8); // spaces, so the data starts 8-byte aligned
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)(json.Length + padding));
+        stream.Write(length);
+        json.Position = 0;
+        json.CopyTo(stream);
+        for (int i = 0; i < padding; i++)
+        {
+            stream.WriteByte((byte)' ');
         }
     }
 
@@ -93,7 +175,7 @@ internal static class SafetensorsHeader
         }
     }
 
-    private static SafetensorsEntry ReadEntry(string source, string name, JsonElement value)
+    private static SafetensorsEntry ReadEntry(string source, string name, JsonElement value, bool anyDType)
     {
         string what = $"tensor '{name}'";
         if (value.ValueKind != JsonValueKind.Object)
@@ -105,7 +187,7 @@ internal static class SafetensorsHeader
             throw new SafetensorsFormatException(source, $"{what}: missing or non-string 'dtype'");
         }
         string dtype = dtypeElement.GetString()!;
-        if (!ElementSize.TryGetValue(dtype, out int elementSize))
+        if (!ElementSize.TryGetValue(dtype, out int elementSize) && !(anyDType && SkippedElementSize.TryGetValue(dtype, out elementSize)))
         {
             throw new SafetensorsFormatException(source, Unsupported.Contains(dtype)
                 ? $"{what}: dtype {dtype} is not supported by Scratch (F64, F32, F16, BF16, and I8 and U8 for quantized weights, are)"

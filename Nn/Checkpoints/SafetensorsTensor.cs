@@ -10,9 +10,3 @@ namespace Scratch.Nn.Checkpoints;
 /// <param name="Shape">The shape as stored ([] for a scalar).</param>
 /// <param name="Data">The bytes, row-major, little-endian.</param>
 public sealed record SafetensorsTensor(string Name, string DType, int[] Shape, byte[] Data);
-
-/// <summary>One tensor as the header describes it, without its bytes: name, dtype ("F32", "I8", …) and shape.</summary>
-/// <param name="Name">The tensor's name in the header.</param>
-/// <param name="DType">The safetensors dtype.</param>
-/// <param name="Shape">The shape as stored ([] for a scalar).</param>
-public sealed record SafetensorsTensorInfo(string Name, string DType, int[] Shape);

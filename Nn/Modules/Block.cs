@@ -35,9 +35,12 @@ public sealed class Block<T> : Layer<T> where T : unmanaged, IFloatingPointIeee7
     public Mlp<T> Mlp { get; }
 
     /// <inheritdoc/>
-    public override Var<T> Forward(Var<T> x)
+    public override Var<T> Forward(Var<T> x) => Forward(x, cache: null);
+
+    /// <summary>The block on x (B, T, C); with a <paramref name="cache"/>, attention also sees the cached positions (see <see cref="AttentionCache{T}"/>).</summary>
+    public Var<T> Forward(Var<T> x, AttentionCache<T>? cache)
     {
-        x = x + Attn.Forward(Ln1.Forward(x)); // (B, T, C)
+        x = x + Attn.Forward(Ln1.Forward(x), cache); // (B, T, C)
         return x + Mlp.Forward(Ln2.Forward(x)); // (B, T, C)
     }
 }

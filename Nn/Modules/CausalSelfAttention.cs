@@ -58,7 +58,13 @@ public sealed class CausalSelfAttention<T> : Layer<T> where T : unmanaged, IFloa
     public Linear<T> CProj => proj;
 
     /// <inheritdoc/>
-    public override Var<T> Forward(Var<T> x)
+    public override Var<T> Forward(Var<T> x) => Forward(x, cache: null);
+
+    /// <summary>
+    /// The attention of x (B, T, C); with a <paramref name="cache"/> (inference, B = 1), x holds the tokens after the
+    /// cached ones, which their queries also attend to, and their keys and values are appended to it.
+    /// </summary>
+    public Var<T> Forward(Var<T> x, AttentionCache<T>? cache)
     {
         if (x.Shape.Length != 3 || x.Shape[2] != NEmbd)
         {
@@ -70,7 +76,7 @@ public sealed class CausalSelfAttention<T> : Layer<T> where T : unmanaged, IFloa
         var k = qkv.Slice(2, C, 2 * C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
         var v = qkv.Slice(2, 2 * C, 3 * C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
         double p = attnDropout.Training ? attnDropout.P : 0; // attn_dropout, inside the fused op
-        var y = Var<T>.CausalSelfAttention(q, k, v, p, rng); // (B, H, T, hs)
+        var y = cache is null ? Var<T>.CausalSelfAttention(q, k, v, p, rng) : cache.Attend(q, k, v); // (B, H, T, hs); a cache is for inference, without dropout
         y = y.Transpose(1, 2).Reshape(B, time, C); // (B, T, C): the heads side by side
         return residDropout.Forward(proj.Forward(y));
     }

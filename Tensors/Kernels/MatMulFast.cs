@@ -49,6 +49,11 @@ internal static class MatMulFast
             p.C.AsSpan(0, p.Batch * p.M * p.N).Clear(); // an empty sum
             return;
         }
+        if (MatMulThin.Applies(p))
+        {
+            MatMulThin.Run(p); // a few rows of A (a token at a time): read B once, in place, instead of packing it
+            return;
+        }
         long work = (long)p.M * p.N * p.K;
         int cores = Environment.ProcessorCount;
         if (cores == 1 || work * p.Batch < ParallelWork)
