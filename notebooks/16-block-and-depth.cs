@@ -73,10 +73,12 @@ Check(geluGap < 1e-6, $"the tanh formula ½z(1 + tanh(√(2/π)(z + 0.044715z³)
 double positive = hidden.ToArray().Count(v => v > 0) / (double)hidden.Count;
 Say($"Of the {T}·{4 * C} hidden numbers, {positive:P0} are positive and pass through GELU nearly unchanged; the negative ones are "
     + "squashed towards 0. Without the bend the two matrices would collapse into one, W_projᵀ·W_fcᵀ: a single linear map.");
-// The MLP never mixes positions: position 5 alone gives the same row as position 5 inside the sequence.
+// The MLP never mixes positions: position 5 alone gives the same row as position 5 inside the sequence, up to
+// float32 rounding: a 1-row and a 26-row matrix product take different paths through the matmul kernel, which add
+// the same C products in a different order.
 var alone = block0.Mlp.Forward(new Var<float>(u.Slice(0, 5, 6))).Value; // (1, C)
 double mixGap = (alone - mlpLibrary.Slice(0, 5, 6)).Abs().Max().Item();
-Check(mixGap == 0, "the MLP works on each position alone: position 5 by itself gives exactly its row of the whole sequence (attention is where positions meet)");
+Check(mixGap < 1e-5, $"the MLP works on each position alone: position 5 by itself gives its row of the whole sequence, up to float32 rounding (largest gap {G(mixGap)}; attention is where positions meet)");
 var zd = zs.ToArray().Select(v => (double)v).ToArray();
 Picture("gelu.svg", new Chart("GELU, the MLP's non-linearity", "z", "activation") { Legend = Corner.TopLeft, Width = 520, Height = 360 }
     .Line("GELU(z)", zd, GeluByFormula(zs).ToArray().Select(v => (double)v).ToArray())

@@ -1,4 +1,3 @@
-// Line budget: exempt because WriteRaw checks each tensor as it writes its header entry, then the data (69 lines); Nn/Checkpoints is being changed on another branch, so it is not split here.
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
