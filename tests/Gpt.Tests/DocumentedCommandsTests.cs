@@ -44,11 +44,17 @@ public sealed partial class DocumentedCommandsTests
                 inCode = !inCode;
                 continue;
             }
-            if (!inCode || Command(lines[i]) is not { } args)
+            string line = lines[i];
+            int first = i;
+            while (inCode && line.EndsWith('\\') && i + 1 < lines.Length)
+            {
+                line = line[..^1] + " " + lines[++i].Trim(); // a shell line continued with a backslash
+            }
+            if (!inCode || Command(line) is not { } args)
             {
                 continue;
             }
-            string where = $"{file}:{i + 1}: {lines[i].Trim()}";
+            string where = $"{file}:{first + 1}: {line.Trim()}";
             string? error = ScratchCli.ParseError(args);
             string? shown = i + 1 < lines.Length && lines[i + 1].StartsWith($"scratch {args[0]}: error: ", StringComparison.Ordinal) ? lines[i + 1] : null;
             if (error is not null)
