@@ -184,11 +184,15 @@ public static class Checkpoint
     {
         foreach (var (name, tensor) in weights.Entries)
         {
-            float[] values = tensor.ToArray();
-            int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+            ReadOnlySpan<float> values = tensor.IsContiguous ? tensor.AsSpan() : tensor.ToArray(); // the parameters' own storage: no copy
+            int bad = values.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue); // NaN and ±∞ lie outside every range
             if (bad >= 0)
             {
-                int count = values.Count(v => !float.IsFinite(v));
+                int count = 0;
+                foreach (float v in values)
+                {
+                    count += float.IsFinite(v) ? 0 : 1;
+                }
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                     $"checkpoint file {Path.Combine(dir, ModelFile)}: '{name}' holds {count} non-finite weights (the first, element {bad}, is {values[bad]}): the model cannot compute (did training diverge before this save?)"));
             }
