@@ -20,9 +20,9 @@ value_of() { awk -v key="$1" '$1 == key {print $2}'; }
 
 scratch=(); torch=(); torch1=(); limit=()
 for r in $(seq 1 "$ROUNDS"); do
-  s_out=$("$BIN" sample "$CKPT" "$TOKENS" 1 | tee /dev/stderr)
-  t_out=$("$PYTHON" benchmarks/sample_pytorch.py "$CKPT" --tokens "$TOKENS" --runs 1 --threads "$THREADS" | tee /dev/stderr)
-  t1_out=$("$PYTHON" benchmarks/sample_pytorch.py "$CKPT" --tokens "$TOKENS" --runs 1 --threads 1 | tee /dev/stderr)
+  s_out=$("$BIN" sample "$CKPT" "$TOKENS" 1 | tee >(cat >&2))
+  t_out=$("$PYTHON" benchmarks/sample_pytorch.py "$CKPT" --tokens "$TOKENS" --runs 1 --threads "$THREADS" | tee >(cat >&2))
+  t1_out=$("$PYTHON" benchmarks/sample_pytorch.py "$CKPT" --tokens "$TOKENS" --runs 1 --threads 1 | tee >(cat >&2))
   if [[ "$(grep '^GREEDY' <<< "$s_out")" != "$(grep '^GREEDY' <<< "$t_out")" ]]; then
     echo "Scratch and PyTorch chose different greedy tokens: $(grep '^GREEDY' <<< "$s_out") vs $(grep '^GREEDY' <<< "$t_out")" >&2
     exit 1
