@@ -136,23 +136,7 @@ public abstract class Module<T> where T : unmanaged, IFloatingPointIeee754<T>
         var unexpected = state.Names.Where(n => own.All(p => p.Name != n)).ToList();
         var misShaped = own.Where(p => state.Contains(p.Name) && !Shapes.Equal(state[p.Name].Shape, p.Parameter.Value.Shape))
             .Select(p => $"{p.Name}: expected {Shapes.Format(p.Parameter.Value.Shape)}, got {Shapes.Format(state[p.Name].Shape)}").ToList();
-        if (missing.Count + unexpected.Count + misShaped.Count > 0)
-        {
-            var problems = new List<string>();
-            if (missing.Count > 0)
-            {
-                problems.Add("missing: " + string.Join(", ", missing));
-            }
-            if (unexpected.Count > 0)
-            {
-                problems.Add("unexpected: " + string.Join(", ", unexpected));
-            }
-            if (misShaped.Count > 0)
-            {
-                problems.Add("mis-shaped: " + string.Join("; ", misShaped));
-            }
-            throw new ArgumentException($"load_state_dict: the state dict does not fit {GetType().Name} ({string.Join(" | ", problems)})");
-        }
+        StateDictMismatch.ThrowIfAny($"the state dict does not fit {GetType().Name}", missing, unexpected, misShaped);
         foreach (var (name, parameter) in own)
         {
             parameter.Value.CopyFrom(state[name]);

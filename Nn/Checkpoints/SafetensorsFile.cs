@@ -140,23 +140,7 @@ public sealed class SafetensorsFile : IDisposable
         var unexpected = file.Tensors.Select(t => t.Name).Where(n => !destination.Contains(n)).ToList();
         var misShaped = file.Tensors.Where(t => destination.Contains(t.Name) && !Shapes.Equal(t.Shape, destination[t.Name].Shape))
             .Select(t => $"{t.Name}: expected {Shapes.Format(destination[t.Name].Shape)}, got {Shapes.Format(t.Shape)}").ToList();
-        if (missing.Count + unexpected.Count + misShaped.Count > 0)
-        {
-            var problems = new List<string>();
-            if (missing.Count > 0)
-            {
-                problems.Add("missing: " + string.Join(", ", missing));
-            }
-            if (unexpected.Count > 0)
-            {
-                problems.Add("unexpected: " + string.Join(", ", unexpected));
-            }
-            if (misShaped.Count > 0)
-            {
-                problems.Add("mis-shaped: " + string.Join("; ", misShaped));
-            }
-            throw new ArgumentException($"load_state_dict: the file does not fit the model ({string.Join(" | ", problems)})");
-        }
+        StateDictMismatch.ThrowIfAny("the file does not fit the model", missing, unexpected, misShaped);
         foreach (var (name, tensor) in destination.Entries)
         {
             file.ReadInto(name, tensor.AsSpan());
