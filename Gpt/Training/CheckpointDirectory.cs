@@ -93,19 +93,29 @@ public static class CheckpointDirectory
         {
             return false;
         }
-        var names = new HashSet<string>(KnownFiles) { "run.json", "report.html", PendingFile };
+        string name = Path.GetFileName(path);
         try
         {
-            if (Manifest(dir) is { } manifest)
-            {
-                names.UnionWith(manifest.Files.Select(f => f.Name));
-            }
+            return OwnedNames(dir).Contains(name);
         }
         catch (InvalidDataException)
         {
-            // an unreadable manifest: the known names still count
+            return OwnedNames(manifest: null).Contains(name); // an unreadable manifest: the known names still count
         }
-        return names.Contains(Path.GetFileName(path));
+    }
+
+    /// <summary>
+    /// The names of the files a checkpoint in <paramref name="dir"/> owns: the known ones, the pending manifest, the two a
+    /// finished run writes beside the state (run.json, report.html), and any other its manifest lists.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The manifest is not one Scratch wrote.</exception>
+    private static HashSet<string> OwnedNames(string dir) => OwnedNames(Manifest(dir));
+
+    private static HashSet<string> OwnedNames(CheckpointManifest? manifest)
+    {
+        var names = new HashSet<string>(KnownFiles) { PendingFile, "run.json", "report.html" };
+        names.UnionWith(manifest?.Files.Select(f => f.Name) ?? []);
+        return names;
     }
 
     /// <summary>The manifest of the state a reader of <paramref name="dir"/> sees, or null if the directory has none (an unchecked, older checkpoint).</summary>
@@ -166,11 +176,7 @@ public static class CheckpointDirectory
         {
             RollForward(dir, CheckpointManifest.FromJson(File.ReadAllText(pending), pending));
         }
-        var names = new HashSet<string>(KnownFiles) { "run.json", "report.html" }; // the last two: written beside the state when a run ends
-        if (Manifest(dir) is { } current)
-        {
-            names.UnionWith(current.Files.Select(f => f.Name));
-        }
+        var names = OwnedNames(dir);
         foreach (string path in Directory.EnumerateFiles(dir, ".*"))
         {
             string leftover = Path.GetFileName(path);
