@@ -86,21 +86,24 @@ public static class Checkpoint
             var (gpt2, vocabulary) = HuggingFaceGpt2.Load(dir, rng);
             return (gpt2, vocabulary);
         }
-        var config = Read(dir, ConfigFile, path => GptConfig.FromJson(File.ReadAllText(path)));
+        // Each file is checked against the manifest (hashed) once, however many times it is parsed.
+        string configPath = CheckpointDirectory.Open(dir, ConfigFile);
+        var config = Parse(dir, ConfigFile, configPath, path => GptConfig.FromJson(File.ReadAllText(path)));
         var tokenizer = Read(dir, TokenizerFile, ITokenizer.Load);
         if (tokenizer.VocabSize > config.VocabSize)
         {
             throw new InvalidDataException($"checkpoint {dir}: the tokenizer has {tokenizer.VocabSize} tokens but config.json's vocab_size is {config.VocabSize}");
         }
-        var scheme = Read(dir, ConfigFile, path => QuantizedCheckpoint.SchemeOf(File.ReadAllText(path)));
-        Read(dir, ModelFile, path =>
+        var scheme = Parse(dir, ConfigFile, configPath, path => QuantizedCheckpoint.SchemeOf(File.ReadAllText(path)));
+        string modelPath = CheckpointDirectory.Open(dir, ModelFile);
+        Parse(dir, ModelFile, modelPath, path =>
         {
             CheckShapes(Safetensors.ReadHeader(path).Tensors, config);
             return config;
         });
         MemoryEstimate.ForInference(config).EnsureFits($"checkpoint {dir} needs a machine with more memory");
         var model = new GptModel<float>(config, rng);
-        Read(dir, ModelFile, path =>
+        Parse(dir, ModelFile, modelPath, path =>
         {
             if (scheme is null && CheckpointLoader.StreamFloatWeights(model, path))
             {
@@ -213,9 +216,12 @@ public static class Checkpoint
     public static TrainState LoadState(string dir) => Read(dir, StateFile, path => TrainState.FromJson(File.ReadAllText(path)));
 
     /// <summary>Reads one file of the checkpoint (checked against its manifest), turning every way it can be wrong into an error that names it.</summary>
-    private static TResult Read<TResult>(string dir, string file, Func<string, TResult> read)
+    private static TResult Read<TResult>(string dir, string file, Func<string, TResult> read) =>
+        Parse(dir, file, CheckpointDirectory.Open(dir, file), read);
+
+    /// <summary>As <see cref="Read"/>, for a file already checked against the manifest (<paramref name="path"/>, from <see cref="CheckpointDirectory.Open"/>).</summary>
+    private static TResult Parse<TResult>(string dir, string file, string path, Func<string, TResult> read)
     {
-        string path = CheckpointDirectory.Open(dir, file);
         try
         {
             return read(path);
