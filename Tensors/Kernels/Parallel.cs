@@ -10,6 +10,13 @@ public static class Chunked
     public const long ParallelThreshold = 1 << 16;
 
     /// <summary>
+    /// For tests only: when set, <see cref="For"/> takes the parallel path whatever the size and the number of cores,
+    /// cutting [0, n) into this many chunks (at most n), so that a test at a small shape runs the code every real
+    /// training step runs. Flows to the code the test calls (AsyncLocal), not to other tests.
+    /// </summary>
+    internal static readonly AsyncLocal<int?> ForcedChunks = new();
+
+    /// <summary>
     /// Calls body(start, length) over chunks covering [0, n), in order on this thread when the work is small or
     /// there is one core, otherwise about four chunks per core in parallel. Which items share a chunk depends on
     /// the machine, so body must give each item the same result whatever chunk it is in (a sum over items
@@ -26,12 +33,13 @@ public static class Chunked
         {
             return;
         }
-        if (n == 1 || cores == 1 || n * costPerItem < ParallelThreshold)
+        int? forced = ForcedChunks.Value;
+        if (forced is null && (n == 1 || cores == 1 || n * costPerItem < ParallelThreshold))
         {
             body(0, n);
             return;
         }
-        int chunks = Math.Min(n, cores * 4);
+        int chunks = Math.Min(n, forced ?? cores * 4);
         int size = (n + chunks - 1) / chunks;
         Parallel.For(0, (n + size - 1) / size, c =>
         {
