@@ -13,9 +13,10 @@ namespace Scratch.Benchmarks;
 /// <c>gpt_step_pytorch.py</c>. nanoGPT's CPU config: the baby preset (4 layers, 4 heads, C = 128, T = 64,
 /// V = 65, no dropout, no bias), B = 12, AdamW (η = 1e-3, β = (0.9, 0.99), λ = 0.1 on 2-D parameters only),
 /// gradient clipping at 1.0. A step is forward, backward, clip, AdamW step, zero grads; the batch is drawn
-/// outside the timed region, as in the PyTorch script.
+/// outside the timed region, as in the PyTorch script. Another preset and batch size can be named, e.g. nanoGPT's
+/// Shakespeare model as it would be trained on a CPU (6 layers, 6 heads, C = 384, T = 256, dropout 0.2, B = 12).
 /// <code>
-/// dotnet run -c Release --project benchmarks -- gpt-step [steps = 30] [warm-up steps = 20]
+/// dotnet run -c Release --project benchmarks -- gpt-step [steps = 30] [warm-up steps = 20] [preset = baby] [batch = 12]
 /// </code>
 /// </summary>
 public static class GptStep
@@ -25,7 +26,8 @@ public static class GptStep
     {
         int steps = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 30;
         int warmup = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20; // enough calls for the JIT to tier every kernel up
-        const int B = 12;
+        string preset = args.Length > 2 ? args[2] : "baby";
+        int B = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 12;
         string path = Path.Combine(AppContext.BaseDirectory, "../../../../../shared/data/tinyshakespeare.txt");
         if (!File.Exists(path))
         {
@@ -34,7 +36,7 @@ public static class GptStep
         string text = TokenData.ReadCorpus(path);
         var data = TokenData.FromText(text, CharTokenizer.FromText(text));
 
-        var config = GptConfig.Preset("baby");
+        var config = GptConfig.Preset(preset);
         int T = config.BlockSize;
         var rng = new Rng(1337);
         var model = new GptModel<float>(config, rng);
@@ -55,7 +57,7 @@ public static class GptStep
 
         data.GetBatch(DataSplit.Train, B, T, rng, x, y);
         double first = Step();
-        if (Math.Abs(first - Math.Log(65)) > 0.1)
+        if (Math.Abs(first - Math.Log(65)) > 0.25) // random weights (and dropout) put the first loss near ln V
         {
             Console.Error.WriteLine($"scratch: first-step loss {first:F4} is not ≈ ln 65 = {Math.Log(65):F4}");
             return 1;
@@ -85,7 +87,7 @@ public static class GptStep
         double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / steps; // all threads, batch sampling included
         times.Sort();
         double median = times[times.Count / 2];
-        Console.WriteLine($"scratch threads {Environment.ProcessorCount}: first loss {first:F4} (ln 65 = {Math.Log(65):F4}), last loss {last:F4}, "
+        Console.WriteLine($"scratch {preset} B={B} threads {Environment.ProcessorCount}: first loss {first:F4} (ln 65 = {Math.Log(65):F4}), last loss {last:F4}, "
             + $"{steps} steps, median {median:F1} ms, min {times[0]:F1} ms, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F1} ms/step, allocated {allocatedMb:F1} MB/step, CPU {cpuMs:F1} ms/step");
         Console.WriteLine(System.FormattableString.Invariant($"MEDIAN_MS {median:F3}"));
         return 0;

@@ -5,7 +5,7 @@ The model classes are nanoGPT's model.py (Karpathy, MIT licence), imported from 
 nanogpt_train.py's copy of nanoGPT's _init_weights. The step is nanoGPT's train.py loop body on the CPU:
 forward, backward, clip_grad_norm_(1.0), AdamW step (decay 0.1 on 2-D params only), zero_grad(set_to_none=True).
 
-    python3 benchmarks/gpt_step_pytorch.py [--steps 30] [--warmup 20] [--threads 2]
+    python3 benchmarks/gpt_step_pytorch.py [--steps 30] [--warmup 20] [--threads 2] [--preset baby] [--batch-size 12]
 """
 import argparse
 import math
@@ -24,19 +24,27 @@ sys.path.insert(0, HERE)
 from make_gpt_fixture import GPT, GPTConfig  # noqa: E402  nanoGPT's model.py classes
 from nanogpt_train import configure_optimizers, nanogpt_init, random_batch  # noqa: E402  nanoGPT's init, optimiser and get_batch
 
+# Scratch's presets of the same names (Gpt/Model/GptConfig.cs)
+PRESETS = {
+    "baby": dict(n_layer=4, n_head=4, n_embd=128, block_size=64, vocab_size=65, dropout=0.0, bias=False),
+    "shakespeare-char": dict(n_layer=6, n_head=6, n_embd=384, block_size=256, vocab_size=65, dropout=0.2, bias=False),
+}
+
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="baby")
+    parser.add_argument("--batch-size", type=int, default=12)
     parser.add_argument("--data", default=os.path.join(HERE, "..", "..", "shared", "data", "tinyshakespeare.txt"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1337)
 
-    config = dict(n_layer=4, n_head=4, n_embd=128, block_size=64, vocab_size=65, dropout=0.0, bias=False)
-    batch_size, block_size = 12, config["block_size"]
+    config = dict(PRESETS[args.preset])
+    batch_size, block_size = args.batch_size, config["block_size"]
 
     text = open(args.data, encoding="utf-8").read()
     chars = sorted(set(text))
@@ -63,7 +71,7 @@ def main():
 
     x, y = get_batch()
     first = step(x, y)
-    if abs(first - math.log(65)) > 0.1:
+    if abs(first - math.log(65)) > 0.25:  # random weights (and dropout) put the first loss near ln V
         raise SystemExit(f"pytorch: first-step loss {first:.4f} is not ≈ ln 65 = {math.log(65):.4f}")
     for _ in range(args.warmup):
         step(*get_batch())
@@ -75,7 +83,7 @@ def main():
         loss = step(x, y)
         times.append((time.perf_counter() - t0) * 1000)
     cpu_ms = (time.process_time() - cpu) * 1000 / args.steps  # all threads, batch sampling included
-    print(f"pytorch {torch.__version__} threads {torch.get_num_threads()}: first loss {first:.4f} (ln 65 = {math.log(65):.4f}), "
+    print(f"pytorch {torch.__version__} {args.preset} B={batch_size} threads {torch.get_num_threads()}: first loss {first:.4f} (ln 65 = {math.log(65):.4f}), "
           f"last loss {loss:.4f}, {args.steps} steps, median {statistics.median(times):.1f} ms, min {min(times):.1f} ms, "
           f"CPU {cpu_ms:.1f} ms/step")
     print(f"MEDIAN_MS {statistics.median(times):.3f}")

@@ -6,7 +6,10 @@
 # one thread is then PyTorch's fastest setting). Each run prints its median step time; the summary prints
 # the median over rounds of each and the ratios.
 #   benchmarks/gpt_step_side_by_side.sh [rounds=5] [steps per run=30] [torch threads=2]
+# Another model: PRESET=shakespeare-char (nanoGPT's Shakespeare model: 6 layers, 6 heads, C = 384, T = 256, dropout 0.2)
+# and BATCH (12 by default, nanoGPT's CPU batch).
 # Extra Scratch builds to compare (say, an older commit's): SCRATCH_BASELINE=/path/to/Scratch.Benchmarks
+# (a build older than the PRESET option ignores it and always runs baby, B = 12)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
@@ -14,6 +17,8 @@ STEPS=${2:-30}
 THREADS=${3:-2}
 WARMUP=${WARMUP:-20}   # untimed steps first: .NET tiers its kernels up after ~30 calls, PyTorch warms its caches
 PYTHON=${PYTHON:-/usr/bin/python3}
+PRESET=${PRESET:-baby}
+BATCH=${BATCH:-12}
 
 dotnet build -c Release benchmarks/Scratch.Benchmarks.csproj -v q -nologo > /dev/null
 BIN=benchmarks/bin/Release/net10.0/Scratch.Benchmarks
@@ -22,11 +27,11 @@ median_of() { awk '/^MEDIAN_MS/ {print $2}'; }
 scratch=(); torch=(); torch1=(); baseline=()
 for r in $(seq 1 "$ROUNDS"); do
   if [[ -n "${SCRATCH_BASELINE:-}" ]]; then
-    baseline+=("$("$SCRATCH_BASELINE" gpt-step "$STEPS" "$WARMUP" | tee >(cat >&2) | median_of)")
+    baseline+=("$("$SCRATCH_BASELINE" gpt-step "$STEPS" "$WARMUP" "$PRESET" "$BATCH" | tee >(cat >&2) | median_of)")
   fi
-  scratch+=("$("$BIN" gpt-step "$STEPS" "$WARMUP" | tee >(cat >&2) | median_of)")
-  torch+=("$("$PYTHON" benchmarks/gpt_step_pytorch.py --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" | tee >(cat >&2) | median_of)")
-  torch1+=("$("$PYTHON" benchmarks/gpt_step_pytorch.py --steps "$STEPS" --warmup "$WARMUP" --threads 1 | tee >(cat >&2) | median_of)")
+  scratch+=("$("$BIN" gpt-step "$STEPS" "$WARMUP" "$PRESET" "$BATCH" | tee >(cat >&2) | median_of)")
+  torch+=("$("$PYTHON" benchmarks/gpt_step_pytorch.py --steps "$STEPS" --warmup "$WARMUP" --threads "$THREADS" --preset "$PRESET" --batch-size "$BATCH" | tee >(cat >&2) | median_of)")
+  torch1+=("$("$PYTHON" benchmarks/gpt_step_pytorch.py --steps "$STEPS" --warmup "$WARMUP" --threads 1 --preset "$PRESET" --batch-size "$BATCH" | tee >(cat >&2) | median_of)")
   echo "round $r done" >&2
 done
 
