@@ -17,7 +17,7 @@ internal static class TrainCommand
     /// <summary>The command, writing progress to <paramref name="output"/> (live on a terminal if <paramref name="interactive"/>) and errors to <paramref name="error"/>.</summary>
     public static Command Create(TextWriter output, TextWriter error, bool interactive)
     {
-        var defaults = new TrainOptions { Data = "" };
+        var defaults = TrainOptions.MainJob;
         var data = Opt<string?>("--data", "the text corpus (default: tiny Shakespeare, downloaded once to " + CorpusCache.Folder + ")", null);
         var outDir = Opt("--out", "checkpoint directory (nanoGPT: out_dir)", defaults.OutDir, "--out-dir", "--out_dir");
         var preset = Opt("--preset", "model shape: " + string.Join(", ", Model.GptConfig.Presets.Keys), defaults.Preset);
