@@ -13,6 +13,23 @@ public sealed class TrainCommandTests : IDisposable
 
     public void Dispose() => cli.Dispose();
 
+    /// <summary>
+    /// The command line's defaults are the README's main job (3,600 steps at 2e-3, decaying to the end), which beats the
+    /// n-gram baseline; the library's defaults stay nanoGPT's baby schedule (2,000 steps at 1e-3), which does not.
+    /// </summary>
+    [Fact]
+    public void TrainDefaultsAreTheMainJobAndTheLibraryKeepsNanoGptsBabySchedule()
+    {
+        string help = CliRunner.Run("train", "--help").Out;
+        Assert.Matches(@"--max-iters[^\n]*\[default: 3600\]", help);
+        Assert.Matches(@"--learning-rate[^\n]*\[default: 0\.002\]", help);
+        Assert.Matches(@"--lr-decay-iters[^\n]*\[default: 3600\]", help);
+        Assert.Matches(@"--preset[^\n]*\[default: baby\]", help);
+        var library = new TrainOptions { Data = "" };
+        Assert.Equal((2000, 1e-3, 2000), (library.MaxIters, library.LearningRate, library.LrDecayIters));
+        Assert.Equal(library with { MaxIters = 3600, LearningRate = 2e-3, LrDecayIters = 3600 }, TrainOptions.MainJob);
+    }
+
     [Fact]
     public void TrainPrintsNanoGptStyleEvalLinesAndWritesEveryCheckpointFile()
     {
