@@ -10,6 +10,7 @@ using Scratch.Benchmarks;
 //   dotnet run -c Release --project benchmarks -- gpt-step          one GPT training step, timed (see GptStep.cs)
 //   dotnet run -c Release --project benchmarks -- tokenize          GPT-2's tokenizer on tiny Shakespeare, tokens/s (see TokenizerSpeed.cs)
 //   dotnet run -c Release --project benchmarks -- sample CKPT       sampling with the KV cache, tokens/s and the bandwidth limit (see SampleSpeed.cs)
+//   dotnet run -c Release --project benchmarks -- peak              the machine's float32 FMA peak, GFLOP/s (see FmaPeak.cs)
 if (args.Length > 0 && args[0] == "gpt-step")
 {
     return GptStep.Run(args[1..]);
@@ -21,6 +22,10 @@ if (args.Length > 0 && args[0] == "tokenize")
 if (args.Length > 0 && args[0] == "sample")
 {
     return SampleSpeed.Run(args[1..]);
+}
+if (args.Length > 0 && args[0] == "peak")
+{
+    return FmaPeak.Run();
 }
 if (args.Length > 0 && args[0] == "bdn")
 {
