@@ -127,6 +127,22 @@ public sealed class ElementwiseGradientTests
     public void Gradient_Gelu() => Unary(Domain.Any, x => x.Gelu(),
         x => Map(x, v => 0.5 * v * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)))));
 
+    /// <summary>
+    /// At the kink, where central differences cannot decide, the gradient is PyTorch's choice: |x|′(0) = sign(0) = 0 and
+    /// relu′(0) = 0. The properties above draw x away from 0, so this is the only test of the rule there.
+    /// </summary>
+    [Fact]
+    public void GradientAtZeroIsPyTorchs()
+    {
+        var x = new Var<double>(Tensor<double>.FromArray([-2.0, 0.0, 3.0], 3), requiresGrad: true);
+        var dy = Tensor<double>.FromArray([5.0, 7.0, 11.0], 3);
+        x.Abs().Backward(dy);
+        Assert.Equal([-5.0, 0.0, 11.0], x.Grad!.ToArray()); // dy · sign(x)
+        x.ZeroGrad();
+        x.Relu().Backward(dy);
+        Assert.Equal([0.0, 0.0, 11.0], x.Grad!.ToArray()); // dy · [x > 0]
+    }
+
     /// <summary>An independent forward: f applied to each element in a plain loop.</summary>
     private static Tensor<double> Map(Tensor<double> x, Func<double, double> f) =>
         Tensor<double>.FromArray(x.ToArray().Select(f).ToArray(), x.ShapeArray());
