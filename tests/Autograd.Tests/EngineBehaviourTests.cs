@@ -46,6 +46,29 @@ public sealed class EngineBehaviourTests
         Assert.Equal(1, calls);                              // y's backward ran once, after both arrived
     }
 
+    /// <summary>
+    /// The walk's last turn, order[0], is always a leaf's, so it runs no backward function: the search emits a node
+    /// only after every input of it that needs a gradient, so the first node emitted has no such input, and an op's
+    /// result always has one (without one, Record returns a plain leaf). Skipping that turn (i &gt; 0 for i ≥ 0 in
+    /// Backward's loop) would leave every gradient as it is; the turn is taken so that TraceBackward lists every
+    /// node, and the trace is the check: its last step is order[0].
+    /// </summary>
+    [Fact]
+    public void TheLastTurnIsALeafsAndTheTraceListsIt()
+    {
+        var (x, w) = (Leaf(3.0, "x"), Leaf(2.0, "w"));
+        var data = new Var<double>(Tensor<double>.Scalar(5.0), name: "data");
+        Var<double>[] outputs = [x * w + data, data * (w - x) * x, -w, (x + x) * (x * w), w];
+        foreach (var output in outputs)
+        {
+            var order = output.TopologicalOrder();
+            Assert.True(order[0].IsLeaf, $"{output}: order[0] is {order[0]}");
+            var trace = output.TraceBackward();
+            Assert.Equal(order.Count, trace.Steps.Count);
+            Assert.Equal(order[0].Id, trace.Steps[^1].NodeId);
+        }
+    }
+
     [Fact]
     public void DeepChainOfOneHundredThousandOpsDoesNotOverflowTheStack()
     {
