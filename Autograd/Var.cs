@@ -130,7 +130,7 @@ public sealed partial class Var<T> where T : unmanaged, IFloatingPointIeee754<T>
             : Shapes.Equal(gradient.Shape, Value.Shape);
         if (!fits)
         {
-            throw new InvalidOperationException($"backward of {Op}: gradient of shape {Shapes.Format(gradient.Shape)} does not match its value's shape {Shapes.Format(Value.Shape)}");
+            throw new InvalidOperationException($"backward: {this} was sent a gradient of shape {Shapes.Format(gradient.Shape)}{(block is var (blockDim, blockStart) ? $" for its block at {blockStart} along dimension {blockDim}" : "")}, which does not fit its value's shape {Shapes.Format(Value.Shape)}");
         }
     }
 

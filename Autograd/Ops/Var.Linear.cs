@@ -22,9 +22,13 @@ public sealed partial class Var<T>
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(weight);
-        if (weight.Value.Rank != 2 || x.Value.Rank == 0 || x.Shape[^1] != weight.Shape[1])
+        if (weight.Value.Rank != 2)
         {
-            throw new ArgumentException($"linear: input of shape {Shapes.Format(x.Shape)} does not end in the {(weight.Value.Rank == 2 ? weight.Shape[1] : -1)} features of a weight of shape {Shapes.Format(weight.Shape)}");
+            throw new ArgumentException($"linear: weight must be (N, K), got shape {Shapes.Format(weight.Shape)} (input {Shapes.Format(x.Shape)})");
+        }
+        if (x.Value.Rank == 0 || x.Shape[^1] != weight.Shape[1])
+        {
+            throw new ArgumentException($"linear: input of shape {Shapes.Format(x.Shape)} does not end in the {weight.Shape[1]} features of a weight of shape {Shapes.Format(weight.Shape)}");
         }
         int n = weight.Shape[0], k = weight.Shape[1];
         var xRows = x.Value.Reshape(-1, k);                                         // (…·M, K), a view when it can be

@@ -31,6 +31,7 @@ public sealed partial class Var<T>
                 a.AccumulateGrad(da.SumTo(a2.Shape).Reshape(a.Shape));
             }
             if (!b.RequiresGrad)
+            // Stryker disable once Block,Statement : the return only skips work: AccumulateGrad ignores a value that needs no gradient
             {
                 return; // data: no gradient to compute
             }

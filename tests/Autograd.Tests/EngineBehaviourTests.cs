@@ -182,6 +182,56 @@ public sealed class EngineBehaviourTests
         Assert.Equal([1.0, 10.0], h.Grad!.ToArray());  // the computed node: the same as after one pass
     }
 
+    /// <summary>An input that needs no gradient (a frozen weight, data) is sent none: its Grad stays null.</summary>
+    [Fact]
+    public void AFrozenInputOfAFusedOpReceivesNoGradient()
+    {
+        var x = Leaf([1.0, 2.0, 4.0, 3.0, 0.0, -1.0], [2, 3], "x");
+        var (w, b) = (Constant([1.0, 2.0, 3.0], 3), Constant([0.5, 0.0, -0.5], 3));
+        Var<double>.LayerNorm(x, w, b).Sum().Backward();
+        Assert.NotNull(x.Grad);
+        Assert.Null(w.Grad);
+        Assert.Null(b.Grad);
+
+        var q = Leaf([1.0, 0.0, 0.5, 2.0], [1, 1, 2, 2], "q");
+        var (k, v) = (Constant([1.0, 1.0, 0.0, 2.0], 1, 1, 2, 2), Constant([3.0, 1.0, 2.0, 0.0], 1, 1, 2, 2));
+        Var<double>.CausalSelfAttention(q, k, v).Sum().Backward();
+        Assert.NotNull(q.Grad);
+        Assert.Null(k.Grad);
+        Assert.Null(v.Grad);
+    }
+
+    /// <summary>Only a backward pass hands out gradients; a rule that sends one of the wrong shape is named with both shapes.</summary>
+    [Fact]
+    public void AGradientOutsideABackwardPassOrOfTheWrongShapeIsRefused()
+    {
+        var w = Leaf([1.0, 2.0, 3.0], [3], "w");
+        var outside = Assert.Throws<InvalidOperationException>(() => w.AccumulateGrad(Tensor<double>.Ones(3)));
+        Assert.Equal("accumulate_grad: w leaf [3] was sent a gradient outside a backward pass", outside.Message);
+
+        (Func<Tensor<double>, Tensor<double>> Rule, (int, int)? Block, string Message)[] wrong =
+        [
+            (dy => Tensor<double>.Ones(2), null, "backward: w leaf [3] was sent a gradient of shape [2], which does not fit its value's shape [3]"),
+            (dy => Tensor<double>.Ones(2), (0, 2), "backward: w leaf [3] was sent a gradient of shape [2] for its block at 2 along dimension 0, which does not fit its value's shape [3]"),
+            (dy => Tensor<double>.Ones(2, 1), (0, 0), "backward: w leaf [3] was sent a gradient of shape [2,1] for its block at 0 along dimension 0, which does not fit its value's shape [3]"),
+        ];
+        foreach (var (rule, block, message) in wrong)
+        {
+            var y = Var<double>.Record("bad_rule", w.Value.Clone(), [w], dy => w.AccumulateGrad(rule(dy), block));
+            Assert.Equal(message, Assert.Throws<InvalidOperationException>(() => y.Sum().Backward()).Message);
+        }
+
+        // the blocks that fit: [0, 2) and [1, 3) of w's 3 elements
+        var fits = Var<double>.Record("two_blocks", w.Value.Clone(), [w], dy =>
+        {
+            w.AccumulateGrad(Tensor<double>.FromArray([1.0, 2.0], 2), (0, 0));
+            w.AccumulateGrad(Tensor<double>.FromArray([10.0, 20.0], 2), (0, 1));
+        });
+        w.ZeroGrad();
+        fits.Sum().Backward();
+        Assert.Equal([1.0, 12.0, 20.0], w.Grad!.ToArray());
+    }
+
     // Copy on write: a node's first gradient may be the very tensor another node holds (a + b hands ∂L/∂y to
     // both, a reshape hands on a view). These tests fail if a shared gradient is ever written in place.
 

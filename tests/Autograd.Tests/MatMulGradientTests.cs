@@ -38,6 +38,32 @@ public sealed class MatMulGradientTests
     }
 
     /// <summary>
+    /// One operand data (a frozen weight, an input batch): the other's gradient is the same as when both need one, and
+    /// the data is sent none. Covers the backward's early return for data B and the skipped ∂L/∂A for data A.
+    /// </summary>
+    [Fact]
+    public void Gradient_MatMulWithOneOperandData()
+    {
+        Properties.Check(Products, c =>
+        {
+            var values = Properties.Leaves([c.A, c.B], c.Seed);
+            Var<double>[] Backward(int? frozen) // the leaves after ∂(Σ A·B)/∂leaf, with input `frozen` as data
+            {
+                var leaves = values.Select((v, i) => new Var<double>(v, requiresGrad: i != frozen)).ToArray();
+                Var<double>.MatMul(Properties.Present(leaves[0], c.A), Properties.Present(leaves[1], c.B)).Sum().Backward();
+                return leaves;
+            }
+            var both = Backward(null);
+            for (int frozen = 0; frozen < 2; frozen++)
+            {
+                var leaves = Backward(frozen);
+                Assert.Null(leaves[frozen].Grad);
+                Properties.AssertClose(both[1 - frozen].Grad!, leaves[1 - frozen].Grad!, $"{c.A} · {c.B}, input {frozen} data");
+            }
+        });
+    }
+
+    /// <summary>
     /// Linear(x, W) = x·Wᵀ: finite-difference gradients for inputs of rank 1 to 3 in every layout, and values
     /// and gradients equal to the composite x.MatMul(W.Transpose(0, 1)).
     /// </summary>

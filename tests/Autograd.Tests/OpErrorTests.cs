@@ -26,6 +26,24 @@ public sealed class OpErrorTests
         { "log_softmax", ["log_softmax", "-3"], () => Leaf(2, 3).LogSoftmax(-3) },
     };
 
+    /// <summary>The whole message, for the checks the ops make themselves (the cases above are the tensor kernels').</summary>
+    [Fact]
+    public void ChecksOfTheOpsGiveTheirMessage()
+    {
+        (Action Act, string Message)[] cases =
+        [
+            (() => Var<double>.Linear(Leaf(4, 3), Leaf(5, 2)), "linear: input of shape [4,3] does not end in the 2 features of a weight of shape [5,2]"),
+            (() => Var<double>.Linear(Leaf(), Leaf(5, 2)), "linear: input of shape [] does not end in the 2 features of a weight of shape [5,2]"),
+            (() => Var<double>.Linear(Leaf(4, 3), Leaf(3)), "linear: weight must be (N, K), got shape [3] (input [4,3])"),
+            (() => Leaf(2, 0).Max(1), "max: dimension 1 of shape [2,0] is empty"),
+            (() => Leaf(0, 2).Max(-2), "max: dimension -2 of shape [0,2] is empty"),
+        ];
+        foreach (var (act, message) in cases)
+        {
+            Assert.Equal(message, Assert.ThrowsAny<ArgumentException>(act).Message);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void BadInputNamesTheOp(string op, string[] mentions, Action act)

@@ -52,13 +52,14 @@ public sealed class ShapeGradientTests
         var gen =
             from c in AnyInput(1, 3)
             from dims in Gen.Shuffle(Enumerable.Range(0, c.Input.Shape.Length).ToArray())
-            select (c.Input, c.Seed, Dims: dims);
+            from fromEnd in Gen.ArrayOf(Gen.Elements(false, true), dims.Length) // some dims given as d − rank, e.g. −1
+            select (c.Input, c.Seed, Dims: dims, Given: dims.Select((d, i) => fromEnd[i] ? d - dims.Length : d).ToArray());
         Properties.Check(gen, c =>
         {
-            Properties.AssertGradients([c.Input], c.Seed, x => x[0].Permute(c.Dims));
+            Properties.AssertGradients([c.Input], c.Seed, x => x[0].Permute(c.Given));
             // Forward: y[i₀, i₁, …] = x[j] with j[dims[d]] = i[d].
             var x = Presented(c.Input, c.Seed);
-            var y = new Var<double>(x).Permute(c.Dims).Value;
+            var y = new Var<double>(x).Permute(c.Given).Value;
             foreach (int[] i in Indices(y.ShapeArray()))
             {
                 var j = new int[i.Length];
