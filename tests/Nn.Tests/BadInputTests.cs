@@ -130,17 +130,21 @@ public sealed class BadInputTests
     public void OptimisersNameBadGroupsAndHyperparameters()
     {
         var p = Parameter(2);
-        Refused(() => new Sgd<double>([new ParamGroup<double>([p], WeightDecay: -1)], lr: 0.1), "SGD", "weight decay = -1");
-        Refused(() => new Sgd<double>([new ParamGroup<double>([p], LearningRateScale: -0.5)], lr: 0.1), "SGD", "learning-rate scale = -0.5");
+        Refused(() => new Sgd<double>([new ParamGroup<double>([p], WeightDecay: -1)], lr: 0.1), "SGD: weight decay = -1 must be ≥ 0");
+        Refused(() => new Sgd<double>([new ParamGroup<double>([p], LearningRateScale: -0.5)], lr: 0.1), "SGD: learning-rate scale = -0.5 must be ≥ 0");
         Refused(() => new Sgd<double>([p], lr: 0.1, dampening: 1.5), "SGD", "dampening = 1.5", "[0, 1]");
         Refused(() => new Sgd<double>([p], lr: 0.1, dampening: -0.5), "SGD", "dampening = -0.5");
         Refused(() => new Adam<double>([p], beta1: -1e-9), "Adam", "beta1");
         Refused(() => new Adam<double>([p], beta2: 1), "Adam", "beta2 = 1");
         Refused(() => new Adam<double>([p], eps: double.NaN), "Adam", "eps = NaN");
-        Refused(() => new AdaGrad<double>([p], initialAccumulatorValue: -1), "AdaGrad", "initial accumulator value = -1");
-        Refused(() => new AdaGrad<double>([p], eps: -1), "AdaGrad", "eps = -1");
-        Refused(() => new RmsProp<double>([p], eps: -1), "RMSprop", "eps = -1");
-        Refused(() => new RmsProp<double>([p], momentum: -1), "RMSprop", "momentum = -1");
+        Refused(() => new AdaGrad<double>([p], initialAccumulatorValue: -1), "AdaGrad: initial accumulator value = -1 must be ≥ 0");
+        Refused(() => new AdaGrad<double>([p], lrDecay: -2), "AdaGrad: lr decay = -2 must be ≥ 0");
+        Refused(() => new AdaGrad<double>([p], eps: -1), "AdaGrad: eps = -1 must be ≥ 0");
+        Refused(() => new RmsProp<double>([p], eps: -1), "RMSprop: eps = -1 must be ≥ 0");
+        Refused(() => new RmsProp<double>([p], alpha: -2), "RMSprop: alpha = -2 must be ≥ 0");
+        Refused(() => new RmsProp<double>([p], momentum: -1), "RMSprop: momentum = -1 must be ≥ 0");
+        Refused(() => new Sgd<double>([p], lr: 0.1, momentum: -2), "SGD: momentum = -2 must be ≥ 0");
+        Refused(() => new Sgd<double>([p], lr: -3), "SGD: learning rate = -3 must be ≥ 0");
 
         // The edges of what is allowed.
         _ = new Sgd<double>([new ParamGroup<double>([p], WeightDecay: 0, LearningRateScale: 0)], lr: 0, momentum: 0, dampening: 1);
@@ -204,5 +208,18 @@ public sealed class BadInputTests
         Fixtures.SetGrad(p, Tensor<double>.FromArray([3.0, 4.0]));
         Assert.Equal(5.0, GradClipping.ClipGradNorm([p], 0));
         Assert.Equal([0.0, 0.0], p.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void AttentionCacheRefusesNullsAndKeepsWeightsOnlyWhenAsked()
+    {
+        var cache = new AttentionCache<double>(8, 4, 2);
+        var x = new Var<double>(Tensor<double>.Ones(1, 2, 3, 2));
+        using var noGrad = GradMode.NoGrad();
+        Assert.Equal("q", Assert.Throws<ArgumentNullException>(() => cache.Attend(null!, x, x)).ParamName);
+        Assert.Equal("k", Assert.Throws<ArgumentNullException>(() => cache.Attend(x, null!, x)).ParamName);
+        Assert.Equal("v", Assert.Throws<ArgumentNullException>(() => cache.Attend(x, x, null!)).ParamName);
+        cache.Attend(x, x, x);
+        Assert.Null(cache.LastWeights); // KeepWeights is off by default
     }
 }
