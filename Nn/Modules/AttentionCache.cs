@@ -31,6 +31,7 @@ public sealed class AttentionCache<T> where T : unmanaged, IFloatingPointIeee754
         }
         Capacity = capacity;
         NHead = nHead;
+        // Stryker disable once Linq : how many rows the cache starts with changes only memory: it grows as tokens arrive (AttentionCacheTests)
         int rows = Math.Min(capacity, 64); // grown as tokens arrive: a short sample never holds block_size rows
         keys = Tensor<T>.Zeros(rows, nEmbd);
         values = Tensor<T>.Zeros(rows, nEmbd);
@@ -83,6 +84,7 @@ public sealed class AttentionCache<T> where T : unmanaged, IFloatingPointIeee754
         {
             throw new ArgumentException($"attention_cache: cannot append {n} positions to {P} cached; the cache holds {Capacity} (block_size)");
         }
+        // Stryker disable once Equality : growing also when L equals the rows held changes only memory (L < rows, which would never grow, is killed by AttentionCacheTests)
         if (L > keys.Size(0))
         {
             (keys, values) = (Grow(keys, L), Grow(values, L));
@@ -104,6 +106,7 @@ public sealed class AttentionCache<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>A copy of <paramref name="rows"/>' first <see cref="Length"/> rows in a tensor of at least <paramref name="needed"/> rows: twice as many, up to the capacity.</summary>
     private Tensor<T> Grow(Tensor<T> rows, int needed)
     {
+        // Stryker disable once Linq,Arithmetic : how much more than needed the cache grows changes only memory (too little, min instead of max, is killed by AttentionCacheTests)
         var grown = Tensor<T>.Zeros(Math.Min(Capacity, Math.Max(needed, 2 * rows.Size(0))), rows.Size(1));
         grown.Slice(0, 0, Length).CopyFrom(rows.Slice(0, 0, Length));
         return grown;

@@ -37,6 +37,7 @@ internal sealed class AdamRule<T> where T : unmanaged, IFloatingPointIeee754<T>
         T oneMinusB1 = T.CreateChecked(1 - beta1), oneMinusB2 = T.CreateChecked(1 - beta2);
         T epsilon = T.CreateChecked(eps), lambda = T.CreateChecked(l2);
         int j = 0;
+        // Stryker disable once Boolean : the SIMD lines compute exactly the scalar loop's numbers (SimdOptimizerKernelTests), so skipping them changes none
         if (Vector.IsHardwareAccelerated)
         {
             // The same lines, a Vector<T> of parameters at a time (every operation is exactly rounded, so the
@@ -50,6 +51,7 @@ internal sealed class AdamRule<T> where T : unmanaged, IFloatingPointIeee754<T>
             var vSqrtBc2 = new Vector<T>(sqrtBc2);
             var vEps = new Vector<T>(epsilon);
             var vLambda = new Vector<T>(lambda);
+            // Stryker disable once Equality : where the scalar tail starts changes no number (the same exactly rounded operations)
             for (; j <= theta.Length - width; j += width)
             {
                 var th = new Vector<T>(theta[j..]);

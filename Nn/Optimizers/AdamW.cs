@@ -42,9 +42,11 @@ public sealed class AdamW<T> : Optimizer<T> where T : unmanaged, IFloatingPointI
         if (weightDecay != 0)
         {
             int j = 0;
+            // Stryker disable once Boolean : θ·(1 − η·λ) is one exactly rounded product in a lane or alone: skipping the SIMD loop changes no number
             if (Vector.IsHardwareAccelerated)
             {
                 var vShrink = new Vector<T>(shrink);
+                // Stryker disable once Equality : where the scalar tail starts changes no number (see above)
                 for (; j <= theta.Length - Vector<T>.Count; j += Vector<T>.Count)
                 {
                     (new Vector<T>(theta[j..]) * vShrink).CopyTo(theta[j..]); // θ ← θ·(1 − η·λ), a vector at a time

@@ -37,6 +37,14 @@ internal static class MatMulFast
     /// <summary>A block of B smaller than this is packed by one thread.</summary>
     private const long SerialPackElements = 1L << 15;
 
+    /// <summary>
+    /// For tests only: when set, the product runs as if the machine had this many cores and every product were
+    /// large, so the parallel paths (whole products per thread, rows and columns split over threads, B packed by
+    /// several threads) run at the small shapes a test can afford, whatever the real number of cores. Flows to the
+    /// code the test calls (AsyncLocal), not to other tests; null in production.
+    /// </summary>
+    internal static readonly AsyncLocal<int?> ForcedCores = new();
+
     /// <summary>Computes every C_b of the problem; equal to <see cref="MatMulReference.Run{T}"/> up to rounding.</summary>
     public static void Run<T>(MatMulProblem<T> p) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -55,8 +63,9 @@ internal static class MatMulFast
             return;
         }
         long work = (long)p.M * p.N * p.K;
-        int cores = Environment.ProcessorCount;
-        if (cores == 1 || work * p.Batch < ParallelWork)
+        int? forced = ForcedCores.Value;
+        int cores = forced ?? Environment.ProcessorCount;
+        if (cores == 1 || (forced is null && work * p.Batch < ParallelWork))
         {
             for (int b = 0; b < p.Batch; b++)
             {
@@ -80,8 +89,9 @@ internal static class MatMulFast
     /// <summary>C_b = A_b · B_b, blocked and packed as described on the class, on up to <paramref name="cores"/> threads.</summary>
     private static void Gemm<T>(MatMulProblem<T> p, int b, int cores) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = p.M, n = p.N, k = p.K, nr = MatMulMicroKernel.NR<T>();
-        var (mc, nc, kc, rowChunks, columnSplits) = Blocking<T>(m, n, k, cores);
+        int m = p.M, n = p.N, k = p.K, width = MatMulMicroKernel.Width, nr = MatMulMicroKernel.NR<T>(width);
+        var (mc, nc, kc, rowChunks, columnSplits) = Blocking<T>(m, n, k, nr, cores);
+        bool forced = ForcedCores.Value is not null;
 
         T[] bPack = ArrayPool<T>.Shared.Rent(kc * nc);
         try
@@ -97,23 +107,23 @@ internal static class MatMulFast
                     bool accumulate = pc > 0; // the first slice of the sum writes C, the others add to it
                     if (cores == 1)
                     {
-                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, 0, panels, bPack);
+                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, panels, bPack);
                         for (int ic = 0; ic < m; ic += mc)
                         {
-                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, 0, panels, bPack, accumulate);
+                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, width, 0, panels, bPack, accumulate);
                         }
                         continue;
                     }
-                    if ((long)kcb * ncb < SerialPackElements)
+                    if (!forced && (long)kcb * ncb < SerialPackElements)
                     {
-                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, 0, panels, bPack);
+                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, panels, bPack);
                     }
                     else
                     {
                         Parallel.For(0, cores, t =>
                         {
                             int first = t * panels / cores, end = (t + 1) * panels / cores;
-                            MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, first, end, bPack);
+                            MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, first, end, bPack);
                         });
                     }
                     Parallel.For(0, rowChunks * columnSplits, task =>
@@ -122,7 +132,7 @@ internal static class MatMulFast
                         int firstPanel = split * panelsPerSplit, endPanel = Math.Min(panels, firstPanel + panelsPerSplit);
                         if (firstPanel < endPanel)
                         {
-                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, firstPanel, endPanel, bPack, accumulate);
+                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, width, firstPanel, endPanel, bPack, accumulate);
                         }
                     });
                 }
@@ -139,10 +149,10 @@ internal static class MatMulFast
     /// NC columns of B per packed block (a multiple of NR, at most <see cref="BBlockBytes"/>), KC terms of the sum;
     /// the rows are split into chunks for the threads and, with few chunks, the columns too.
     /// </summary>
-    private static (int Mc, int Nc, int Kc, int RowChunks, int ColumnSplits) Blocking<T>(int m, int n, int k, int cores)
+    private static (int Mc, int Nc, int Kc, int RowChunks, int ColumnSplits) Blocking<T>(int m, int n, int k, int nr, int cores)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int mr = MatMulMicroKernel.MR, nr = MatMulMicroKernel.NR<T>();
+        int mr = MatMulMicroKernel.MR;
         int nc = Math.Max(nr, BBlockBytes / (KC * Unsafe.SizeOf<T>()) / nr * nr);
         nc = Math.Min(nc, RoundUp(n, nr));
         int kc = Math.Min(KC, k);
@@ -157,11 +167,11 @@ internal static class MatMulFast
     /// Packs rows [ic, ic+mc) × columns [pc, pc+kc) of A_b and runs the micro-kernel over them and the B micro-panels
     /// [firstPanel, endPanel) of the packed block, updating C_b[ic.., jc..].
     /// </summary>
-    private static void Block<T>(in MatMulProblem<T> p, int b, int ic, int mc, int pc, int kc, int jc, int nc,
+    private static void Block<T>(in MatMulProblem<T> p, int b, int ic, int mc, int pc, int kc, int jc, int nc, int width,
         int firstPanel, int endPanel, T[] bPack, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
         const int mr = MatMulMicroKernel.MR;
-        int nr = MatMulMicroKernel.NR<T>();
+        int nr = MatMulMicroKernel.NR<T>(width);
         int n = p.N;
         T[] aPack = ArrayPool<T>.Shared.Rent(RoundUp(mc, mr) * kc);
         Span<T> edge = stackalloc T[mr * 32]; // one tile, for the ragged edges (NR ≤ 32)
@@ -184,11 +194,11 @@ internal static class MatMulFast
                     int cAt = cBatch + (ic + ir) * n + jc + jr;
                     if (rows == mr && cols == nr)
                     {
-                        MatMulMicroKernel.Run(kc, ref aPanel, ref bPanel, ref Unsafe.Add(ref cStart, cAt), n, accumulate);
+                        MatMulMicroKernel.Run(width, kc, ref aPanel, ref bPanel, ref Unsafe.Add(ref cStart, cAt), n, accumulate);
                         continue;
                     }
                     // A ragged tile at the bottom or right edge: compute the full tile aside, keep the part inside C.
-                    MatMulMicroKernel.Run(kc, ref aPanel, ref bPanel, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
+                    MatMulMicroKernel.Run(width, kc, ref aPanel, ref bPanel, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
                     for (int i = 0; i < rows; i++)
                     {
                         Span<T> cRow = p.C.AsSpan(cAt + i * n, cols);

@@ -24,19 +24,29 @@ internal static class MatMulMicroKernel
     /// <summary>The rows of a register tile. 6 rows × 2 vectors = 12 accumulators, which fits the 16 registers of AVX2 as well as the 32 of AVX-512.</summary>
     public const int MR = 6;
 
-    /// <summary>Which kernel runs on this machine.</summary>
-    private static readonly int Width = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 0;
+    /// <summary>The kernel this machine runs: 512 (AVX-512), 256 (AVX2) or 0 (scalar).</summary>
+    private static readonly int MachineWidth = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 0;
+
+    /// <summary>
+    /// For tests only: when set (512, 256 or 0), products use that kernel and its tile width instead of the machine's,
+    /// so that every kernel is tested on any machine (Vector256 and Vector512 work without the hardware, in software).
+    /// Flows to the code the test calls (AsyncLocal), not to other tests; null in production.
+    /// </summary>
+    internal static readonly AsyncLocal<int?> ForcedWidth = new();
+
+    /// <summary>The kernel a product starting now uses: the machine's (<see cref="ForcedWidth"/> aside).</summary>
+    public static int Width => ForcedWidth.Value ?? MachineWidth;
 
     /// <summary>Which kernel runs here, for benchmark reports.</summary>
-    public static string Name => Width switch
+    public static string Name => MachineWidth switch
     {
         512 => "Vector512 (AVX-512) FMA, 6 x 2 vectors",
         256 => "Vector256 (AVX2) FMA, 6 x 2 vectors",
         _ => "scalar, 6 x 8",
     };
 
-    /// <summary>The columns of a register tile for element type <typeparamref name="T"/>: two SIMD vectors (8 without SIMD).</summary>
-    public static int NR<T>() => Width switch
+    /// <summary>The columns of a register tile of kernel <paramref name="width"/> for element type <typeparamref name="T"/>: two SIMD vectors (8 without SIMD).</summary>
+    public static int NR<T>(int width) => width switch
     {
         512 => 2 * Vector512<T>.Count,
         256 => 2 * Vector256<T>.Count,
@@ -45,16 +55,16 @@ internal static class MatMulMicroKernel
 
     /// <summary>
     /// C[i, j] = (accumulate ? C[i, j] : 0) + Σ_{p &lt; kc} a[p·MR + i] · b[p·NR + j] for the full MR × NR tile
-    /// whose top-left element is <paramref name="c"/>, rows <paramref name="ldc"/> apart.
+    /// whose top-left element is <paramref name="c"/>, rows <paramref name="ldc"/> apart, with kernel <paramref name="width"/>.
     /// </summary>
-    public static void Run<T>(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+    public static void Run<T>(int width, int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (Width == 512)
+        if (width == 512)
         {
             Run512(kc, ref a, ref b, ref c, ldc, accumulate);
         }
-        else if (Width == 256)
+        else if (width == 256)
         {
             Run256(kc, ref a, ref b, ref c, ldc, accumulate);
         }
@@ -148,7 +158,7 @@ internal static class MatMulMicroKernel
     private static void RunScalar<T>(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int nr = NR<T>();
+        int nr = NR<T>(0);
         Span<T> tile = stackalloc T[MR * 8];
         tile.Clear();
         for (int p = 0; p < kc; p++)

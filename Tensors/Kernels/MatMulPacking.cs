@@ -88,12 +88,12 @@ internal static class MatMulPacking
     /// <summary>
     /// Packs B_b[p0 .. p0+kc, j0 .. j0+nc) into <paramref name="dst"/> as ⌈nc/NR⌉ micro-panels of kc·NR numbers;
     /// only micro-panels [firstPanel, endPanel) are written, so that several threads can share one block.
+    /// NR = <paramref name="nr"/>, the tile width of the micro-kernel that will read them.
     /// </summary>
-    public static void PackB<T>(in MatMulProblem<T> p, int offset, int p0, int kc, int j0, int nc,
+    public static void PackB<T>(in MatMulProblem<T> p, int offset, int p0, int kc, int j0, int nc, int nr,
         int firstPanel, int endPanel, Span<T> dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int nr = MatMulMicroKernel.NR<T>();
         T[] b = p.B;
         int rs = p.BRowStride, cs = p.BColStride;
         for (int panelIndex = firstPanel; panelIndex < endPanel; panelIndex++)

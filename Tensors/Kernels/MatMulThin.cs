@@ -28,6 +28,13 @@ internal static class MatMulThin
     /// <summary>Below this many multiply-adds a product runs on one thread.</summary>
     private const long ParallelWork = 1L << 16;
 
+    /// <summary>
+    /// For tests only: when set, the product is split over the columns as if the machine had this many cores and
+    /// every product were large, so the parallel path runs at a test's small shapes, whatever the real number of
+    /// cores. Flows to the code the test calls (AsyncLocal), not to other tests; null in production.
+    /// </summary>
+    internal static readonly AsyncLocal<int?> ForcedCores = new();
+
     /// <summary>True when the product is thin and B's layout is one of the two this kernel reads in place.</summary>
     public static bool Applies<T>(in MatMulProblem<T> p) where T : unmanaged, IFloatingPointIeee754<T> =>
         p.M <= MaxRows && p.K > 0 && (p.BRowStride == 1 || p.BColStride == 1);
@@ -36,9 +43,10 @@ internal static class MatMulThin
     public static void Run<T>(MatMulProblem<T> p) where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool dots = p.BRowStride == 1; // columns of B contiguous; otherwise its rows are
-        int cores = Environment.ProcessorCount;
+        int? forced = ForcedCores.Value;
+        int cores = forced ?? Environment.ProcessorCount;
         long work = (long)p.Batch * p.M * p.N * p.K;
-        int splits = cores == 1 || work < ParallelWork ? 1 : Math.Min(4 * cores, Math.Max(1, p.N / 16)); // column chunks per product
+        int splits = cores == 1 || (forced is null && work < ParallelWork) ? 1 : Math.Min(4 * cores, Math.Max(1, p.N / 16)); // column chunks per product
         int tasks = p.Batch * splits;
         if (tasks == 1)
         {

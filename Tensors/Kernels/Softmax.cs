@@ -20,6 +20,7 @@ internal static class Softmax
                 ReadOnlySpan<T> row = x.AsSpan(offset + r * n, n);
                 Span<T> dst = y.AsSpan(r * n, n);
                 T m = Reductions.Fold(row, new MaxReduce<T>());
+                // Stryker disable once Block,Statement : without it a fully masked row computes −∞ − (−∞) = NaN, the same NaN (exp(−∞)/0 = 0·∞) it gives now
                 if (T.IsNegativeInfinity(m))
                 {
                     m = T.Zero; // a fully masked row: every exp is 0 and the result is NaN, as in PyTorch

@@ -69,4 +69,20 @@ public sealed class AttentionCacheTests
         Assert.Equal(0, cache.Length);
         Assert.Null(cache.LastWeights);
     }
+
+    [Fact]
+    public void AFirstChunkLongerThanTwiceTheInitialRowsGrowsTheCacheAtOnce()
+    {
+        // 150 positions in one chunk: past the first 64 rows and past twice that, so the cache grows to what is needed.
+        var rng = new Rng(12);
+        int T = 150, C = 4, H = 2;
+        var attention = new CausalSelfAttention<double>(C, H, 1, 0.0, true, rng);
+        var x = Tensor<double>.Randn(rng, 1, T, C);
+        using var noGrad = GradMode.NoGrad();
+        var whole = attention.Forward(new Var<double>(x)).Value; // (1, T, C)
+        var cache = new AttentionCache<double>(200, C, H);
+        var chunk = attention.Forward(new Var<double>(x), cache).Value;
+        Assert.True(chunk.AllClose(whole, rtol: 1e-12, atol: 1e-12));
+        Assert.Equal(T, cache.Length);
+    }
 }

@@ -83,5 +83,8 @@ public sealed class InitializerTests
         Assert.All(mlp.CProj.Bias!.Value.ToArray(), b => Assert.Equal(0.0, b));
         var attention = new CausalSelfAttention<double>(nEmbd, 4, nLayer, 0.0, true, new Rng(12));
         AssertNormal(attention.CProj.Weight.Value, 0, 0.02 / Math.Sqrt(2.0 * nLayer), "attn.c_proj.weight");
+        AssertNormal(attention.CAttn.Weight.Value, 0, 0.02, "attn.c_attn.weight");
+        Assert.All(attention.CAttn.Bias!.Value.ToArray(), b => Assert.Equal(0.0, b));
+        Assert.All(attention.CProj.Bias!.Value.ToArray(), b => Assert.Equal(0.0, b));
     }
 }

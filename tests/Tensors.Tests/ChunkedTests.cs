@@ -49,4 +49,25 @@ public class ChunkedTests
         Chunked.For(100, costPerItem: 1, (start, length) => Interlocked.Increment(ref calls));
         Assert.Equal(1, calls);
     }
+
+    [Fact]
+    public void NoItemsRunNoChunkEvenWhenForced()
+    {
+        int calls = 0;
+        Chunked.ForcedChunks.Value = 3;
+        try
+        {
+            Chunked.For(0, costPerItem: 1, (start, length) => Interlocked.Increment(ref calls));
+        }
+        finally
+        {
+            Chunked.ForcedChunks.Value = null;
+        }
+        Chunked.For(0, costPerItem: 1, (start, length) => Interlocked.Increment(ref calls));
+        Assert.Equal(0, calls);
+    }
+
+    [Fact]
+    public void ANullBodyIsRefusedEvenWithNothingToDo() =>
+        Assert.Throws<ArgumentNullException>(() => Chunked.For(0, costPerItem: 1, null!));
 }

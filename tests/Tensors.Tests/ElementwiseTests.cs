@@ -233,4 +233,34 @@ public sealed class ElementwiseTests
             Assert.Equal((scalarMask * a + (1.0 - scalarMask) * b).ToArray(), Tensor<double>.Where(scalarMask, a, b).ToArray());
         });
     }
+
+    /// <summary>
+    /// Float GELU runs each full vector of lanes through its SIMD form (σ(2u)) and only the last Length mod W numbers
+    /// through the scalar tanh form; the two differ in the last bits, so the split is visible.
+    /// </summary>
+    [Fact]
+    public void FloatGeluTakesTheSimdFormForEveryFullVector()
+    {
+        var op = new GeluOp<float>();
+        int w = System.Numerics.Vector<float>.Count, differences = 0;
+        for (int n = 1; n <= 3 * w + 2; n++)
+        {
+            float[] x = Make.Randn<float>([n], n).ToArray().Select(v => 3 * v).ToArray();
+            float[] y = Tensor<float>.FromArray(x, n).Gelu().ToArray();
+            int full = n / w * w;
+            for (int i = 0; i < n; i++)
+            {
+                float scalar = op.Apply(x[i]);
+                if (i >= full)
+                {
+                    Assert.True(scalar.Equals(y[i]), $"n {n}, element {i} (tail): scalar form {scalar}, got {y[i]}");
+                    continue;
+                }
+                float simd = op.Apply(new System.Numerics.Vector<float>(x[(i / w * w)..]))[i % w];
+                Assert.True(simd.Equals(y[i]), $"n {n}, element {i}: SIMD form {simd}, got {y[i]}");
+                differences += simd.Equals(scalar) ? 0 : 1;
+            }
+        }
+        Assert.True(differences > 0, "the SIMD and scalar forms agree everywhere here: this test could not see the split");
+    }
 }

@@ -1,0 +1,142 @@
+using System.Numerics;
+using FsCheck.Fluent;
+using Scratch.Tensors.Kernels;
+
+namespace Scratch.Tensors.Tests;
+
+/// <summary>
+/// The matrix product's paths that size and hardware choose, run at the small shapes a test affords.
+/// <see cref="MatMulFast.ForcedCores"/> and <see cref="MatMulThin.ForcedCores"/> make a product split its work as on a
+/// machine with 1 to 7 cores whatever its size (whole products per thread, rows and columns split, B packed by several
+/// threads); <see cref="MatMulMicroKernel.ForcedWidth"/> runs each micro-kernel (AVX-512, AVX2, scalar) on any machine.
+/// Every combination, on every layout of A and B, must equal the three-loop reference.
+/// </summary>
+public sealed class MatMulForcedPathTests
+{
+    /// <summary>How an operand (batch, rows, cols) is stored: each takes another branch of the packing.</summary>
+    private enum Layout
+    {
+        RowMajor,   // column stride 1
+        Transposed, // row stride 1: a transposed view
+        Strided,    // column stride 2, row stride 2·cols: every other column of a wider matrix
+        Shared,     // one 2-D matrix for every batch entry (broadcast batch)
+    }
+
+    private static Tensor<T> Operand<T>(Rng rng, Layout layout, int batch, int rows, int cols) where T : unmanaged, IFloatingPointIeee754<T> =>
+        layout switch
+        {
+            Layout.RowMajor => Tensor<T>.Randn(rng, batch, rows, cols),
+            Layout.Transposed => Tensor<T>.Randn(rng, batch, cols, rows).Transpose(1, 2),
+            Layout.Strided => Tensor<T>.Randn(rng, batch, rows, 2 * cols).Slice(2, 0, 2 * cols, 2),
+            _ => Tensor<T>.Randn(rng, rows, cols),
+        };
+
+    /// <summary>A product on a forced number of cores and micro-kernel, against the reference.</summary>
+    private sealed record Case(int Cores, int Width, bool Double, int Batch, int M, int K, int N, Layout A, Layout B, int Seed)
+    {
+        public override string ToString() =>
+            $"cores {Cores}, kernel {Width}, {(Double ? "double" : "float")}, batch {Batch}, M {M}, K {K}, N {N}, A {A}, B {B}, seed {Seed}";
+    }
+
+    private static readonly FsCheck.Gen<Case> Cases =
+        from cores in Gen.Choose(1, 7)
+        from width in Gen.Elements(512, 256, 0)
+        from isDouble in Gen.Elements(false, true)
+        from batch in Gen.Frequency((3, Gen.Constant(1)), (2, Gen.Choose(2, 4)), (1, Gen.Choose(5, 30)))
+        from m in Gen.Frequency((2, Gen.Choose(1, 4)), (3, Gen.Choose(5, 20)), (1, Gen.Elements(37, 61, 100)))
+        from k in Gen.Frequency((3, Gen.Choose(1, 40)), (1, Gen.Elements(255, 257, 300)))
+        from n in Gen.Frequency((3, Gen.Choose(1, 40)), (1, Gen.Elements(64, 97, 257, 300)))
+        from a in Gen.Elements(Enum.GetValues<Layout>())
+        from b in Gen.Elements(Enum.GetValues<Layout>())
+        from seed in Properties.ValueSeed
+        select new Case(cores, width, isDouble, batch, m, k, n, a, b, seed);
+
+    /// <summary>A·B with the product forced onto <paramref name="cores"/> cores and micro-kernel <paramref name="width"/>.</summary>
+    private static Tensor<T> ForcedMatMul<T>(Tensor<T> a, Tensor<T> b, int cores, int width) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        MatMulFast.ForcedCores.Value = cores;
+        MatMulThin.ForcedCores.Value = cores;
+        MatMulMicroKernel.ForcedWidth.Value = width;
+        try
+        {
+            return Tensor<T>.MatMul(a, b);
+        }
+        finally
+        {
+            MatMulFast.ForcedCores.Value = null;
+            MatMulThin.ForcedCores.Value = null;
+            MatMulMicroKernel.ForcedWidth.Value = null;
+        }
+    }
+
+    private static void AssertClose<T>(Tensor<T> expected, Tensor<T> actual, int k, string what) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double tol = (typeof(T) == typeof(float) ? 1e-6 : 1e-14) * 16 * Math.Sqrt(k);
+        Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
+        Assert.True(actual.AllClose(expected, rtol: tol, atol: tol), $"{what}: forced product differs from the reference");
+    }
+
+    private static void Run<T>(Case c) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Rng((ulong)c.Seed);
+        var a = Operand<T>(rng, c.A, c.Batch, c.M, c.K);
+        var b = Operand<T>(rng, c.B, c.Batch, c.K, c.N);
+        AssertClose(Tensor<T>.MatMulReference(a, b), ForcedMatMul(a, b, c.Cores, c.Width), c.K, c.ToString());
+    }
+
+    /// <summary>One product on every forced core count and kernel, against one reference result.</summary>
+    private static void EveryPath<T>(int batch, int m, int k, int n, Layout layoutA, Layout layoutB) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Rng(17);
+        var a = Operand<T>(rng, layoutA, batch, m, k);
+        var b = Operand<T>(rng, layoutB, batch, k, n);
+        var expected = Tensor<T>.MatMulReference(a, b);
+        foreach (int cores in new[] { 1, 2, 3, 8 })
+        {
+            foreach (int width in new[] { 512, 256, 0 })
+            {
+                AssertClose(expected, ForcedMatMul(a, b, cores, width), k,
+                    $"{typeof(T).Name} ({batch}, {m}, {k}) · ({k}, {n}), A {layoutA}, B {layoutB}, cores {cores}, kernel {width}");
+            }
+        }
+    }
+
+    [Fact]
+    public void EveryCoreCountAndMicroKernelEqualsTheReference() =>
+        Properties.Check(Cases, c =>
+        {
+            if (c.Double)
+            {
+                Run<double>(c);
+            }
+            else
+            {
+                Run<float>(c);
+            }
+        }, count: 150);
+
+    /// <summary>
+    /// The shapes that reach each split: a second block of B's columns (N past NC: 256 doubles, 512 floats), two
+    /// slices of the sum (K past 256), rows split over more threads than row chunks, and batches split into whole
+    /// products, on every kernel.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 50, 260, 260, true)]   // one product: rows and columns split, B in two NC blocks of 256 doubles
+    [InlineData(1, 13, 40, 530, false)]   // float: two NC blocks of 512
+    [InlineData(9, 7, 20, 30, true)]      // batch ≥ cores: whole products per thread
+    [InlineData(2, 3, 50, 70, false)]     // thin A (M ≤ 4), columns split over the cores
+    public void BlockEdgesOnEveryKernelAndCoreCount(int batch, int m, int k, int n, bool isDouble)
+    {
+        foreach (var (layoutA, layoutB) in new[] { (Layout.RowMajor, Layout.Transposed), (Layout.Transposed, Layout.RowMajor) })
+        {
+            if (isDouble)
+            {
+                EveryPath<double>(batch, m, k, n, layoutA, layoutB);
+            }
+            else
+            {
+                EveryPath<float>(batch, m, k, n, layoutA, layoutB);
+            }
+        }
+    }
+}
