@@ -65,7 +65,9 @@ internal static class MatMulFast
         long work = (long)p.M * p.N * p.K;
         int? forced = ForcedCores.Value;
         int cores = forced ?? Environment.ProcessorCount;
-        if (cores == 1 || (forced is null && work * p.Batch < ParallelWork))
+        // Stryker disable once Equality,Arithmetic : below this much work one thread is faster; every path sums each C[i, j] over p in the same order (MatMulForcedPathTests)
+        bool small = work * p.Batch < ParallelWork;
+        if (cores == 1 || (forced is null && small))
         {
             for (int b = 0; b < p.Batch; b++)
             {

@@ -25,6 +25,7 @@ internal static class MatMulMicroKernel
     public const int MR = 6;
 
     /// <summary>The kernel this machine runs: 512 (AVX-512), 256 (AVX2) or 0 (scalar).</summary>
+    // Stryker disable once Conditional : which kernel this machine runs decides the speed; MatMulForcedPathTests holds every kernel to the reference on any machine
     private static readonly int MachineWidth = Vector512.IsHardwareAccelerated ? 512 : Vector256.IsHardwareAccelerated ? 256 : 0;
 
     /// <summary>

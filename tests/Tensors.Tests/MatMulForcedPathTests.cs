@@ -139,4 +139,37 @@ public sealed class MatMulForcedPathTests
             }
         }
     }
+
+    /// <summary>
+    /// C = Σₚ A[0, p]·B[p, 0] of two terms, −(1 + 2ε) and (1 + ε)² (ε = 2⁻¹² in float, 2⁻²⁷ in double), which the kernels
+    /// add with one fused multiply-add: the exact ε² is kept, where a product rounded first ((1 + ε)² → 1 + 2ε) would give 0.
+    /// The two terms sit W apart along the sum (W the lanes of a vector), so every kernel adds them in one accumulator:
+    /// the blocked product on the AVX-512 and AVX2 micro-kernels, and the thin product's dot products and row sums.
+    /// </summary>
+    private static void FusedMultiplyAddKeepsTheExactResult<T>(double epsilon) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = System.Numerics.Vector<T>.Count, k = 2 * w;
+        T big = T.CreateChecked(1 + epsilon), expected = T.CreateChecked(epsilon * epsilon);
+        foreach (var (m, n, transposedB) in new[] { (7, 40, false), (7, 40, true), (1, w, false), (1, w, true) })
+        {
+            var a = Tensor<T>.Zeros(m, k);
+            a[0, 0] = -T.CreateChecked(1 + 2 * epsilon);
+            a[0, w] = big;
+            var bt = Tensor<T>.Zeros(n, k); // Bᵀ, so that B can be read either way
+            bt[0, 0] = T.One;
+            bt[0, w] = big;
+            var b = transposedB ? bt.Transpose() : bt.Transpose().Contiguous();
+            foreach (int width in new[] { 512, 256 })
+            {
+                var c = ForcedMatMul(a, b, cores: 1, width);
+                Assert.True(c[0, 0] == expected, $"{typeof(T).Name} ({m}, {k})·({k}, {n}), B {(transposedB ? "transposed" : "row-major")}, kernel {width}: C[0, 0] = {c[0, 0]}, the fused result is {expected}");
+            }
+        }
+    }
+
+    [Fact]
+    public void FusedMultiplyAddKeepsTheExactResultFloat() => FusedMultiplyAddKeepsTheExactResult<float>(1.0 / 4096);
+
+    [Fact]
+    public void FusedMultiplyAddKeepsTheExactResultDouble() => FusedMultiplyAddKeepsTheExactResult<double>(1.0 / (1 << 27));
 }

@@ -61,4 +61,14 @@ public sealed class SoftmaxTests
         // A fully masked row gives NaN, as in PyTorch.
         Assert.All(Tensor<double>.Full([2], double.NegativeInfinity).Softmax(0).ToArray(), v => Assert.True(double.IsNaN(v)));
     }
+
+    [Fact]
+    public void TheReferenceSoftmaxSubtractsTheMaxSoNothingOverflows()
+    {
+        // exp(1000) overflows; exp(x − max x) never does.
+        var x = Tensor<double>.FromArray([0.0, 1000.0, 999.0], 1, 3);
+        var y = Kernels.Reference.Softmax(x).ToArray();
+        double e = Math.Exp(-1);
+        Assert.Equal([0.0, 1 / (1 + e), e / (1 + e)], y);
+    }
 }
