@@ -105,6 +105,7 @@ public sealed partial class Var<T>
     internal List<Var<T>> TopologicalOrder(bool allInputs = false)
     {
         var order = new List<Var<T>>();
+        // Stryker disable once Initializer : the output cannot be reached again from its own inputs (the graph has no cycles)
         var visited = new HashSet<Var<T>>(ReferenceEqualityComparer.Instance) { this };
         var stack = new Stack<(Var<T> Node, int NextParent)>();
         stack.Push((this, 0));

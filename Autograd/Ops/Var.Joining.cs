@@ -15,6 +15,7 @@ public sealed partial class Var<T>
     {
         ArgumentNullException.ThrowIfNull(xs);
         var y = Tensor<T>.Concat(xs.Select(x => x.Value).ToArray(), dim); // validates the shapes
+        // Stryker disable once String : Tensor.Concat above has checked dim, so this name is never in a message
         int d = Shapes.NormalizeDim("concat", dim, xs[0].Value.Rank);
         int[] sizes = xs.Select(x => x.Value.Size(d)).ToArray();
         return Record("concat", y, [.. xs], dy =>
@@ -34,6 +35,7 @@ public sealed partial class Var<T>
     {
         ArgumentNullException.ThrowIfNull(xs);
         var y = Tensor<T>.Stack(xs.Select(x => x.Value).ToArray(), dim); // validates the shapes
+        // Stryker disable once String : Tensor.Stack above has checked dim, so this name is never in a message
         int d = Shapes.NormalizeDim("stack", dim, y.Rank);
         return Record("stack", y, [.. xs], dy =>
         {

@@ -20,9 +20,11 @@ public sealed partial class Var<T>
         var c = Tensor<T>.MatMul(a.Value, b.Value); // validates the shapes
         return Record("matmul", c, [a, b], dc =>
         {
+            // Stryker disable once Conditional : a leading batch dimension of 1 on a matrix changes no number of either gradient
             var a2 = a.Value.Rank == 1 ? a.Value.Unsqueeze(0) : a.Value; // (K) → (1, K)
             var b2 = b.Value.Rank == 1 ? b.Value.Unsqueeze(1) : b.Value; // (K) → (K, 1)
             int m = a2.Size(-2), n = b2.Size(-1);
+            // Stryker disable once String : the forward pass checked these shapes, so this name is never in a message
             int[] batch = Shapes.Broadcast("matmul", a2.Shape[..^2], b2.Shape[..^2]);
             var dc2 = dc.Reshape([.. batch, m, n]);                           // (…, M, N)
             if (a.RequiresGrad)
@@ -35,6 +37,7 @@ public sealed partial class Var<T>
             {
                 return; // data: no gradient to compute
             }
+            // Stryker disable once Equality : the folded product and the batched one below add the same products (in another order, equal up to rounding) for any a2 (a2.Rank ≥ 2); the fold is for speed
             if (b2.Rank == 2 && a2.Rank > 2)
             {
                 // A Linear layer's weight: the sum over the batch of Aᵀ·∂L/∂C is one product with the batch

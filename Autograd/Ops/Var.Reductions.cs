@@ -53,6 +53,7 @@ public sealed partial class Var<T>
         {
             throw new ArgumentException($"max: dimension {dim} of shape {Shapes.Format(x.Shape)} is empty");
         }
+        // Stryker disable once String : d is already checked (NormalizeDim above), so this name is never in a message
         int[] kept = KeptShape("max", [d]);
         var y = x.Value.Max(d, keepDim);
         return Record("max", y, [x], dy =>

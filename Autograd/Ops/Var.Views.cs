@@ -47,6 +47,7 @@ public sealed partial class Var<T>
     {
         var x = this;
         var y = x.Value.Slice(dim, start, end, step); // validates dim and step
+        // Stryker disable once String : Tensor.Slice above has checked dim, so this name is never in a message
         int d = Shapes.NormalizeDim("slice", dim, x.Value.Rank);
         int size = x.Value.Size(d);
         int s = Math.Clamp(start < 0 ? start + size : start, 0, size);

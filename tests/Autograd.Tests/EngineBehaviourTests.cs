@@ -193,6 +193,10 @@ public sealed class EngineBehaviourTests
         Assert.Null(w.Grad);
         Assert.Null(b.Grad);
 
+        var bias = Leaf([0.5, 0.0, -0.5], [3], "bias"); // the only input that needs a gradient: ∂L/∂b = Σ_rows dy
+        Var<double>.LayerNorm(Constant([1.0, 2.0, 4.0, 3.0, 0.0, -1.0], 2, 3), w, bias).Sum().Backward();
+        Assert.Equal([2.0, 2.0, 2.0], bias.Grad!.ToArray());
+
         var q = Leaf([1.0, 0.0, 0.5, 2.0], [1, 1, 2, 2], "q");
         var (k, v) = (Constant([1.0, 1.0, 0.0, 2.0], 1, 1, 2, 2), Constant([3.0, 1.0, 2.0, 0.0], 1, 1, 2, 2));
         Var<double>.CausalSelfAttention(q, k, v).Sum().Backward();
@@ -206,6 +210,7 @@ public sealed class EngineBehaviourTests
     public void AGradientOutsideABackwardPassOrOfTheWrongShapeIsRefused()
     {
         var w = Leaf([1.0, 2.0, 3.0], [3], "w");
+        (w * w).Sum().Backward(); // a pass has ended on this thread: it must not be left open
         var outside = Assert.Throws<InvalidOperationException>(() => w.AccumulateGrad(Tensor<double>.Ones(3)));
         Assert.Equal("accumulate_grad: w leaf [3] was sent a gradient outside a backward pass", outside.Message);
 
@@ -220,6 +225,10 @@ public sealed class EngineBehaviourTests
             var y = Var<double>.Record("bad_rule", w.Value.Clone(), [w], dy => w.AccumulateGrad(rule(dy), block));
             Assert.Equal(message, Assert.Throws<InvalidOperationException>(() => y.Sum().Backward()).Message);
         }
+        var m = Leaf([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [3, 2], "m"); // a block of rows must match m's other dimensions
+        var rows = Var<double>.Record("bad_rows", m.Value.Clone(), [m], dy => m.AccumulateGrad(Tensor<double>.Ones(1, 3), (0, 0)));
+        Assert.Equal("backward: m leaf [3,2] was sent a gradient of shape [1,3] for its block at 0 along dimension 0, which does not fit its value's shape [3,2]",
+            Assert.Throws<InvalidOperationException>(() => rows.Sum().Backward()).Message);
 
         // the blocks that fit: [0, 2) and [1, 3) of w's 3 elements
         var fits = Var<double>.Record("two_blocks", w.Value.Clone(), [w], dy =>
@@ -274,6 +283,45 @@ public sealed class EngineBehaviourTests
         Assert.Equal([1.0, 1.0, 1.0], y.Grad!.ToArray());
         Assert.Equal([3.0, 3.0, 1.0], n.Grad!.ToArray());
         Assert.Equal([3.0, 3.0, 1.0], a.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void ASliceBlockHandedOnIsNotWrittenByALaterContribution()
+    {
+        // x's gradient is made by its slice (zeros around a block), and x's backward (a reshape) hands p a view of it
+        // as p's first contribution; p's second contribution must then make a new tensor, not add into x's gradient.
+        var p = Leaf([1.0, 2.0, 3.0], [3], "p");
+        var x = p.Reshape(3);
+        var loss = (p * Constant([10.0, 20.0, 30.0], 3)).Sum() + x.Slice(0, 0, 2).Sum(); // in this order x's backward runs first
+        loss.Backward();
+
+        Assert.Equal([1.0, 1.0, 0.0], x.Grad!.ToArray());
+        Assert.Equal([11.0, 21.0, 30.0], p.Grad!.ToArray());
+    }
+
+    /// <summary>
+    /// The other half of copy on write: a gradient that one node alone holds is added to in place, not copied. Two
+    /// contributions to w end in the tensor of the first; a second pass adds into the leaf's gradient of the first.
+    /// </summary>
+    [Fact]
+    public void AGradientOneNodeHoldsIsAddedToInPlace()
+    {
+        var w = Leaf([1.0, 2.0], [2], "w");
+        var sent = new List<Tensor<double>>();
+        Var<double> Scale(double c) => Var<double>.Record("scale", w.Value * c, [w], dy =>
+        {
+            var contribution = dy * c;
+            sent.Add(contribution);
+            w.AccumulateGrad(contribution);
+        });
+        (Scale(2.0).Sum() + Scale(3.0).Sum()).Backward();
+        Assert.Equal([5.0, 5.0], w.Grad!.ToArray());
+        Assert.Same(sent[0].Storage, w.Grad.Storage); // the second contribution was added into the first
+
+        var afterFirstPass = w.Grad;
+        (w * Constant([4.0, 4.0], 2)).Sum().Backward();
+        Assert.Equal([9.0, 9.0], w.Grad!.ToArray());
+        Assert.Same(afterFirstPass.Storage, w.Grad.Storage); // the leaf's gradient from the earlier pass, added into
     }
 
     [Fact]

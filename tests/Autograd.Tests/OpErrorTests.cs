@@ -37,11 +37,27 @@ public sealed class OpErrorTests
             (() => Var<double>.Linear(Leaf(4, 3), Leaf(3)), "linear: weight must be (N, K), got shape [3] (input [4,3])"),
             (() => Leaf(2, 0).Max(1), "max: dimension 1 of shape [2,0] is empty"),
             (() => Leaf(0, 2).Max(-2), "max: dimension -2 of shape [0,2] is empty"),
+            (() => Var<double>.CrossEntropy(Leaf(2, 3, 0), []), "cross_entropy: logits must be (N, V) or (B, T, V) with V ≥ 1 classes, got [2,3,0]"),
+            (() => Var<double>.LayerNorm(Leaf(2, 3), Leaf(3), null, eps: -1e-9), "layer_norm: eps must be finite and ≥ 0, got -1E-09 (Parameter 'eps')"),
         ];
         foreach (var (act, message) in cases)
         {
             Assert.Equal(message, Assert.ThrowsAny<ArgumentException>(act).Message);
         }
+    }
+
+    /// <summary>The edges that are allowed: ε = 0 in layer norm (a row that is not constant needs none), a mean over an empty tensor.</summary>
+    [Fact]
+    public void EdgeValuesThatAreAllowed()
+    {
+        var x = new Var<double>(Tensor<double>.FromArray([1.0, 3.0], 1, 2), requiresGrad: true);
+        var y = Var<double>.LayerNorm(x, new Var<double>(Tensor<double>.Ones(2)), null, eps: 0);
+        Assert.Equal([-1.0, 1.0], y.Value.ToArray()); // (x − 2) / 1
+
+        var empty = Leaf(0, 3);
+        var mean = empty.Mean(1); // [0]: no rows, so no means
+        mean.Sum().Backward();
+        Assert.Equal([0, 3], empty.Grad!.ShapeArray());
     }
 
     [Theory]

@@ -72,6 +72,18 @@ public sealed class ShapeGradientTests
         });
     }
 
+    /// <summary>A slice from a negative start counts from the end; its gradient lands there (the properties rarely draw it).</summary>
+    [Fact]
+    public void GradientOfASliceFromTheEnd()
+    {
+        var x = new Var<double>(Tensor<double>.FromArray([1.0, 2.0, 3.0, 4.0], 4), requiresGrad: true);
+        x.Slice(0, -3, 3).Backward(Tensor<double>.FromArray([10.0, 20.0], 2)); // x[1:3]
+        Assert.Equal([0.0, 10.0, 20.0, 0.0], x.Grad!.ToArray());
+        x.ZeroGrad();
+        x.Slice(0, -3, 4, 2).Backward(Tensor<double>.FromArray([10.0, 20.0], 2)); // x[1:4:2]
+        Assert.Equal([0.0, 10.0, 0.0, 20.0], x.Grad!.ToArray());
+    }
+
     [Fact]
     public void Gradient_Slice()
     {
