@@ -31,7 +31,6 @@ public static partial class Composite
         ArgumentNullException.ThrowIfNull(v);
         int nT = q.Shape[^2], hs = q.Shape[^1];
         var later = Tensor<T>.Arange(nT).Unsqueeze(0).Gt(Tensor<T>.Arange(nT).Unsqueeze(1)); // (T, T): 1 where key s > query t
-        // Stryker disable once Unary : q, k, v are (B, H, T, hs), rank 4, where dimension 2 is dimension −2
         var pre = q.MatMul(k.Transpose(-2, -1)) * (T.One / T.Sqrt(T.CreateChecked(hs))); // (B, H, T, T)
         var att = pre.MaskedFill(later, T.NegativeInfinity).Softmax(-1); // (B, H, T, T)
         if (dropout > 0)

@@ -20,8 +20,7 @@ public static class AttentionFast
         int nT = q.Size(2), hs = q.Size(3);
         T scale = T.One / T.Sqrt(T.CreateChecked(hs)); // 1/√hs
         // q·kᵀ, turned into att row by row in place: scale, causal mask, softmax
-        // Stryker disable once Unary : q, k, v and att are (B, H, T, ·), rank 4, where dimension 2 is dimension −2
-        var att = Tensor<T>.MatMul(q, k.Transpose(-2, -1)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
+        var att = Tensor<T>.MatMul(q, k.Transpose(2, 3)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
         T[] a = att.Storage;
         Chunked.For(att.Count / nT, nT, (first, count) => CausalSoftmaxRows(a.AsSpan(first * nT, count * nT), first, nT, scale));
         var weights = mask is null ? att : att * mask; // attention dropout: (B, H, T, T)
@@ -36,10 +35,8 @@ public static class AttentionFast
         T scale = T.One / T.Sqrt(T.CreateChecked(hs));
         // forward: y = weights · v, weights = att ⊙ mask
         var weights = mask is null ? att : att * mask;
-        // Stryker disable once Unary : q, k, v and att are (B, H, T, ·), rank 4, where dimension 2 is dimension −2
-        var dv = Tensor<T>.MatMul(weights.Transpose(-2, -1), dy); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
-        // Stryker disable once Unary : q, k, v and att are (B, H, T, ·), rank 4, where dimension 2 is dimension −2
-        var datt = Tensor<T>.MatMul(dy, v.Transpose(-2, -1)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
+        var dv = Tensor<T>.MatMul(weights.Transpose(2, 3), dy); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var datt = Tensor<T>.MatMul(dy, v.Transpose(2, 3)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
 
         // forward: att = softmax(pre) per row, so dpre = att ⊙ (datt − Σₛ datt ⊙ att), with datt ⊙ mask first;
         // and pre = q·kᵀ / √hs, so the scores q·kᵀ receive dpre / √hs. Written over datt in place.
@@ -53,8 +50,7 @@ public static class AttentionFast
             CausalSoftmaxBackwardRows(a.AsSpan(aOffset + first * nT, count * nT), da.AsSpan(first * nT, count * nT), mrows, first, nT, scale);
         });
         var dq = Tensor<T>.MatMul(datt, k); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
-        // Stryker disable once Unary : q, k, v and att are (B, H, T, ·), rank 4, where dimension 2 is dimension −2
-        var dk = Tensor<T>.MatMul(datt.Transpose(-2, -1), q); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var dk = Tensor<T>.MatMul(datt.Transpose(2, 3), q); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
         return (dq, dk, dv);
     }
 

@@ -60,7 +60,8 @@ public static class LayerNormFast
         T[] dyStore = dy.Storage, xStore = x.Storage, wStore = w.Storage, dxStore = dx.Storage;
         int dyOffset = dy.Offset, xOffset = x.Offset, wOffset = w.Offset;
         // Stryker disable once Arithmetic : the cost per item only decides between one core and all (ParallelPathTests run both)
-        Chunked.For(blocks, (long)RowsPerBlock * C, (firstBlock, count) =>
+        long costPerBlock = (long)RowsPerBlock * C;
+        Chunked.For(blocks, costPerBlock, (firstBlock, count) =>
         {
             ReadOnlySpan<T> ws = wStore.AsSpan(wOffset, C);
             for (int k = firstBlock; k < firstBlock + count; k++)

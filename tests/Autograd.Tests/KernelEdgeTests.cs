@@ -88,6 +88,31 @@ public sealed class KernelEdgeTests
     }
 
     /// <summary>
+    /// The composite is made of batched ops, so it takes any leading dimensions: heads alone, (H, T, hs), give what the
+    /// same heads in a batch of one give, forward and backward.
+    /// </summary>
+    [Fact]
+    public void CompositeAttentionTakesAnyLeadingDimensions()
+    {
+        var rng = new Rng(15);
+        var (q, k, v) = (Tensor<double>.Randn(rng, 2, 4, 3), Tensor<double>.Randn(rng, 2, 4, 3), Tensor<double>.Randn(rng, 2, 4, 3));
+        Var<double>[] Run(params int[] shape) // the three as leaves of this shape, after ∂(Σ y ⊙ w)/∂leaf
+        {
+            var leaves = new[] { q, k, v }.Select(x => new Var<double>(x.Reshape(shape), requiresGrad: true)).ToArray();
+            var y = Composite.CausalSelfAttention(leaves[0], leaves[1], leaves[2]);
+            (y * new Var<double>(Tensor<double>.Arange(24).Reshape(shape))).Sum().Backward();
+            return [y, .. leaves];
+        }
+        var heads = Run(2, 4, 3);
+        var batch = Run(1, 2, 4, 3);
+        for (int i = 0; i < 4; i++)
+        {
+            var (a, b) = i == 0 ? (heads[0].Value, batch[0].Value) : (heads[i].Grad!, batch[i].Grad!);
+            AssertClose(b.Reshape(2, 4, 3), a, 1e-12, i == 0 ? "y" : $"gradient of input {i - 1}");
+        }
+    }
+
+    /// <summary>
     /// Tensors that start inside their storage (a slice of a larger one, contiguous from its offset): layer norm's bias
     /// and attention's dropout mask, against the same numbers copied to tensors of their own.
     /// </summary>
