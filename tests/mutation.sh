@@ -65,12 +65,15 @@ for library in "${libraries[@]}"; do
     survived=$(count Survived)
     timeout=$(count Timeout)
     nocoverage=$(count NoCoverage)
-    ignored=$(count Ignored)
     compile=$(count CompileError)
+    # Ignored: out of scope (mutate filter), inside a block whose removal is already tested, or marked equivalent in
+    # the code with a "Stryker disable" comment (its reason is the statusReason); only the last are counted here.
+    filtered=$(grep -oE '"status":"Ignored","statusReason":"Removed by (mutate|block already covered) filter"' "$report" | wc -l)
+    marked=$(( $(count Ignored) - filtered ))
     # Stryker's score: detected (killed + timeout) over everything valid that was tested or left uncovered.
     score=$(awk -v k="$killed" -v t="$timeout" -v s="$survived" -v n="$nocoverage" \
         'BEGIN { d = k + t + s + n; if (d == 0) print "n/a"; else printf "%.2f %%", 100 * (k + t) / d }')
-    summary+=("$library: mutation score $score (killed $killed, timeout $timeout, survived $survived, no coverage $nocoverage; ignored $ignored, compile errors $compile; $minutes min)")
+    summary+=("$library: mutation score $score (killed $killed, timeout $timeout, survived $survived, no coverage $nocoverage; marked equivalent $marked, compile errors $compile; $minutes min)")
 done
 
 echo

@@ -33,6 +33,7 @@ public static partial class Composite
                 onehot[n, targets[n]] = T.One / T.CreateChecked(counted);
             }
         }
+        // Stryker disable once Unary : the logits are reshaped to (N, V), where dimension 1 is dimension −1
         var logp = logits.Reshape(N, V).LogSoftmax(-1); // (N, V): log softmax(zₙ)[v] = zₙ[v] − lseₙ
         return -(logp * new Var<T>(onehot)).Sum();      // −(1/N′) Σₙ log softmax(zₙ)[yₙ]
     }

@@ -56,7 +56,7 @@ public static class CrossEntropyFast
         var dlogits = Tensor<T>.Zeros(N, V);
         T[] zStore = z.Storage, dStore = dlogits.Storage;
         int zOffset = z.Offset;
-        T scale = counted == 0 ? T.Zero : dloss / T.CreateChecked(counted);
+        T scale = dloss / T.CreateChecked(Math.Max(counted, 1)); // dloss / N′ (no row reads it when N′ = 0)
         Chunked.For(N, V, (first, count) =>
         {
             for (int n = first; n < first + count; n++)
@@ -76,19 +76,17 @@ public static class CrossEntropyFast
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T Max<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T m = x[0];
+        T m = T.NegativeInfinity;
         int v = 0;
-        if (x.Length >= Vector<T>.Count)
+        var vmax = new Vector<T>(T.NegativeInfinity);
+        // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
+        for (; v <= x.Length - Vector<T>.Count; v += Vector<T>.Count)
         {
-            var vmax = new Vector<T>(x);
-            for (v = Vector<T>.Count; v <= x.Length - Vector<T>.Count; v += Vector<T>.Count)
-            {
-                vmax = Vector.Max(vmax, new Vector<T>(x[v..]));
-            }
-            for (int j = 0; j < Vector<T>.Count; j++)
-            {
-                m = T.Max(m, vmax[j]);
-            }
+            vmax = Vector.Max(vmax, new Vector<T>(x[v..]));
+        }
+        for (int j = 0; j < Vector<T>.Count; j++) // −∞ in every lane when the row is shorter than a vector
+        {
+            m = T.Max(m, vmax[j]);
         }
         for (; v < x.Length; v++)
         {
@@ -127,6 +125,7 @@ public static class CrossEntropyFast
         if (typeof(T) == typeof(float) && VectorMath.HasExp<T>())
         {
             var (vlse, vscale) = (new Vector<T>(lse), new Vector<T>(scale));
+            // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
             for (; v <= x.Length - Vector<T>.Count; v += Vector<T>.Count)
             {
                 (vscale * VectorMath.Exp(new Vector<T>(x[v..]) - vlse)).CopyTo(d[v..]);

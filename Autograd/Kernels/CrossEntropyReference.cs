@@ -50,7 +50,7 @@ public static class CrossEntropyReference
         ReadOnlySpan<T> z = logits.AsSpan();
         var dlogits = Tensor<T>.Zeros(N, V);
         Span<T> dz = dlogits.AsSpan();
-        T scale = counted == 0 ? T.Zero : dloss / T.CreateChecked(counted); // forward: L is a mean over N′ rows
+        T scale = dloss / T.CreateChecked(Math.Max(counted, 1)); // forward: L is a mean over N′ rows (none read it if N′ = 0)
         for (int n = 0; n < N; n++)
         {
             if (targets[n] == ignoreIndex)

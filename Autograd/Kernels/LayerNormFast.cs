@@ -51,6 +51,7 @@ public static class LayerNormFast
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Check(x, w, null, dy);
+        // Stryker disable once Arithmetic : more blocks than ⌈N / 32⌉ only adds blocks with no rows, whose sums are 0
         int N = x.Size(0), C = x.Size(1), blocks = (N + RowsPerBlock - 1) / RowsPerBlock;
         var dx = Tensor<T>.Empty(N, C); // every row is written below
         T[] partial = ArrayPool<T>.Shared.Rent(blocks * 2 * C); // block k: its Σ dy · x̂ at [2kC, 2kC + C), its Σ dy after
@@ -58,7 +59,9 @@ public static class LayerNormFast
         T invC = T.One / T.CreateChecked(C);
         T[] dyStore = dy.Storage, xStore = x.Storage, wStore = w.Storage, dxStore = dx.Storage;
         int dyOffset = dy.Offset, xOffset = x.Offset, wOffset = w.Offset;
-        Chunked.For(blocks, (long)RowsPerBlock * C, (firstBlock, count) =>
+        // Stryker disable once Arithmetic : the cost per item only decides between one core and all (ParallelPathTests run both)
+        long costPerBlock = (long)RowsPerBlock * C;
+        Chunked.For(blocks, costPerBlock, (firstBlock, count) =>
         {
             ReadOnlySpan<T> ws = wStore.AsSpan(wOffset, C);
             for (int k = firstBlock; k < firstBlock + count; k++)
@@ -82,6 +85,7 @@ public static class LayerNormFast
                 dbSum[i] += partial[(2 * k + 1) * C + i];
             }
         }
+        // Stryker disable once Statement : not returning the buffer costs memory, not a number
         ArrayPool<T>.Shared.Return(partial); // borrowed, not allocated: a step runs nine of these
         return (dx, dweight, dbias);
     }
@@ -107,6 +111,7 @@ public static class LayerNormFast
     {
         var acc = Vector<T>.Zero;
         int i = 0;
+        // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
         for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
         {
             acc += new Vector<T>(x[i..]);
@@ -126,6 +131,7 @@ public static class LayerNormFast
         var vm = new Vector<T>(m);
         var acc = Vector<T>.Zero;
         int i = 0;
+        // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
         for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
         {
             var centred = new Vector<T>(x[i..]) - vm;
@@ -147,6 +153,7 @@ public static class LayerNormFast
         bool hasBias = !b.IsEmpty;
         var (vm, vs) = (new Vector<T>(m), new Vector<T>(rstd));
         int i = 0;
+        // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
         for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
         {
             var yi = (new Vector<T>(x[i..]) - vm) * vs * new Vector<T>(w[i..]);
@@ -167,6 +174,7 @@ public static class LayerNormFast
         var (vm, vs) = (new Vector<T>(m), new Vector<T>(rstd));
         Vector<T> accD = Vector<T>.Zero, accDN = Vector<T>.Zero;
         int i = 0;
+        // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
         for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
         {
             var dnorm = new Vector<T>(dy[i..]) * new Vector<T>(w[i..]);
@@ -190,6 +198,7 @@ public static class LayerNormFast
     {
         var (vm, vs, vMean, vNormMean) = (new Vector<T>(m), new Vector<T>(rstd), new Vector<T>(dnormMean), new Vector<T>(dnormNormMean));
         int i = 0;
+        // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
         for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
         {
             var norm = (new Vector<T>(x[i..]) - vm) * vs; // x̂ᵢ

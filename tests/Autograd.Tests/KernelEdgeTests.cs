@@ -1,0 +1,139 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Scratch.Autograd.Composites;
+using Scratch.Autograd.Kernels;
+using Scratch.Tensors;
+using static Scratch.Autograd.Tests.FusedOpSupport;
+
+namespace Scratch.Autograd.Tests;
+
+/// <summary>
+/// What the fast kernels promise beyond "close to the reference": in double they take the exact scalar exp (the SIMD
+/// exp is float's, a few ulps off, and double is for gradient checks), so their softmax numbers are the reference
+/// arithmetic to the last bit; they read tensors that are views starting inside their storage; and huge scores do not
+/// overflow the max-subtracted softmax.
+/// </summary>
+public sealed class KernelEdgeTests
+{
+    private static readonly Gen<CrossEntropyKernelTests.Case> CrossEntropyCases =
+        from n in Gen.Choose(1, 12)
+        from v in Gen.Choose(1, 40)
+        from scale in Gen.Elements(0.1, 3.0, 30.0)
+        from seed in Seeds
+        select new CrossEntropyKernelTests.Case(n, v, scale, seed);
+
+    /// <summary>In double the fast cross-entropy does the reference's arithmetic in the reference's order: equal bits.</summary>
+    [Fact]
+    public void CrossEntropyInDoubleIsTheReferenceToTheLastBit() => ForAll(CrossEntropyCases, c =>
+    {
+        const int ignore = -1;
+        var (z, y, dloss) = c.Inputs<double>();
+        var (loss, lse) = CrossEntropyFast.Forward(z, y, ignore);
+        var (lossRef, lseRef) = CrossEntropyReference.Forward(z, y, ignore);
+        Assert.Equal(lossRef, loss);
+        for (int n = 0; n < c.N; n++)
+        {
+            Assert.True(y[n] == ignore || lse[n].Equals(lseRef[n]), $"{c}: lse[{n}] {lse[n]}, reference {lseRef[n]}");
+        }
+        Assert.Equal(CrossEntropyReference.Backward(dloss, z, y, ignore, lseRef).ToArray(), CrossEntropyFast.Backward(dloss, z, y, ignore, lse).ToArray());
+    });
+
+    /// <summary>
+    /// In double each attention row is softmax(scores · scale) with the scalar exp, max-subtracted, the sum taken in key
+    /// order and multiplied by its reciprocal: rebuilt here from the same scores, it must match to the last bit.
+    /// </summary>
+    [Fact]
+    public void AttentionSoftmaxInDoubleUsesTheExactExp()
+    {
+        var rng = new Rng(11);
+        int B = 2, H = 2, T = 19, hs = 5; // rows of 1 to 19 keys: shorter and longer than a vector
+        var (q, k, v) = (Tensor<double>.Randn(rng, B, H, T, hs) * 2.0, Tensor<double>.Randn(rng, B, H, T, hs) * 2.0, Tensor<double>.Randn(rng, B, H, T, hs));
+        var (_, att) = AttentionFast.Forward(q, k, v, null);
+
+        double scale = 1 / Math.Sqrt(hs);
+        var scores = Tensor<double>.MatMul(q, k.Transpose(-2, -1)).ToArray(); // the product the kernel starts from
+        var a = att.ToArray();
+        for (int row = 0; row < B * H * T; row++)
+        {
+            int t = row % T;
+            var pre = Enumerable.Range(0, t + 1).Select(s => scores[row * T + s] * scale).ToArray();
+            double max = pre.Max(), sum = 0;
+            var e = pre.Select(p => Math.Exp(p - max)).ToArray();
+            foreach (double x in e)
+            {
+                sum += x;
+            }
+            for (int s = 0; s < T; s++)
+            {
+                double expected = s <= t ? e[s] * (1 / sum) : 0;
+                Assert.True(expected.Equals(a[row * T + s]), $"att row {row}, key {s}: {a[row * T + s]}, exact exp gives {expected}");
+            }
+        }
+    }
+
+    /// <summary>Scores near ±900: exp would overflow without the row's max subtracted; all three layers stay finite and agree.</summary>
+    [Fact]
+    public void AttentionWithHugeScoresStaysFinite()
+    {
+        var rng = new Rng(12);
+        var (q, k, v) = (Tensor<double>.Randn(rng, 1, 2, 6, 1) * 30.0, Tensor<double>.Randn(rng, 1, 2, 6, 1) * 30.0, Tensor<double>.Randn(rng, 1, 2, 6, 1));
+        var (yRef, attRef) = AttentionReference.Forward(q, k, v, null);
+        var (y, att) = AttentionFast.Forward(q, k, v, null);
+        var leaves = new[] { q, k, v }.Select(x => new Var<double>(x)).ToArray();
+        var composite = Composite.CausalSelfAttention(leaves[0], leaves[1], leaves[2]).Value;
+        Assert.All(attRef.ToArray(), p => Assert.True(double.IsFinite(p), $"reference att {p}"));
+        AssertClose(composite, yRef, 1e-12, "reference y against the composite");
+        AssertClose(yRef, y, 1e-12, "fast y against the reference");
+        AssertClose(attRef, att, 1e-12, "fast att against the reference");
+    }
+
+    /// <summary>
+    /// The composite is made of batched ops, so it takes any leading dimensions: heads alone, (H, T, hs), give what the
+    /// same heads in a batch of one give, forward and backward.
+    /// </summary>
+    [Fact]
+    public void CompositeAttentionTakesAnyLeadingDimensions()
+    {
+        var rng = new Rng(15);
+        var (q, k, v) = (Tensor<double>.Randn(rng, 2, 4, 3), Tensor<double>.Randn(rng, 2, 4, 3), Tensor<double>.Randn(rng, 2, 4, 3));
+        Var<double>[] Run(params int[] shape) // the three as leaves of this shape, after ∂(Σ y ⊙ w)/∂leaf
+        {
+            var leaves = new[] { q, k, v }.Select(x => new Var<double>(x.Reshape(shape), requiresGrad: true)).ToArray();
+            var y = Composite.CausalSelfAttention(leaves[0], leaves[1], leaves[2]);
+            (y * new Var<double>(Tensor<double>.Arange(24).Reshape(shape))).Sum().Backward();
+            return [y, .. leaves];
+        }
+        var heads = Run(2, 4, 3);
+        var batch = Run(1, 2, 4, 3);
+        for (int i = 0; i < 4; i++)
+        {
+            var (a, b) = i == 0 ? (heads[0].Value, batch[0].Value) : (heads[i].Grad!, batch[i].Grad!);
+            AssertClose(b.Reshape(2, 4, 3), a, 1e-12, i == 0 ? "y" : $"gradient of input {i - 1}");
+        }
+    }
+
+    /// <summary>
+    /// Tensors that start inside their storage (a slice of a larger one, contiguous from its offset): layer norm's bias
+    /// and attention's dropout mask, against the same numbers copied to tensors of their own.
+    /// </summary>
+    [Fact]
+    public void KernelsReadViewsThatStartInsideTheirStorage()
+    {
+        var rng = new Rng(13);
+        var (x, w) = (Tensor<double>.Randn(rng, 4, 5), Tensor<double>.Randn(rng, 5));
+        var biasView = Tensor<double>.Randn(rng, 3, 5).Narrow(0, 2, 1).Reshape(5); // the last 5 of 15 numbers
+        Assert.True(biasView.IsContiguous && biasView.Offset > 0);
+        AssertClose(LayerNormFast.Forward(x, w, biasView.Clone(), 1e-5).Y, LayerNormFast.Forward(x, w, biasView, 1e-5).Y, 0, "layer norm, bias a view");
+
+        var (q, k, v, dy) = (Tensor<double>.Randn(rng, 1, 2, 4, 3), Tensor<double>.Randn(rng, 1, 2, 4, 3), Tensor<double>.Randn(rng, 1, 2, 4, 3), Tensor<double>.Randn(rng, 1, 2, 4, 3));
+        var maskView = Var<double>.DropoutMask([2, 2, 4, 4], 0.5, new Rng(14)).Narrow(0, 1, 1); // the second of two (B, H, T, T) masks
+        Assert.True(maskView.IsContiguous && maskView.Offset > 0);
+        var maskOwn = maskView.Clone();
+        var (_, att) = AttentionFast.Forward(q, k, v, maskOwn);
+        var expected = AttentionFast.Backward(dy, q, k, v, att, maskOwn);
+        var actual = AttentionFast.Backward(dy, q, k, v, att, maskView);
+        AssertClose(expected.Dq, actual.Dq, 0, "attention dq, mask a view");
+        AssertClose(expected.Dk, actual.Dk, 0, "attention dk, mask a view");
+        AssertClose(expected.Dv, actual.Dv, 0, "attention dv, mask a view");
+    }
+}
