@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
 sys.path.insert(0, HERE)
 from make_gpt_fixture import GPT, GPTConfig  # noqa: E402  nanoGPT's model.py classes
 from nanogpt_train import configure_optimizers, nanogpt_init, random_batch  # noqa: E402  nanoGPT's init, optimiser and get_batch
+from openblas_core import aten_capability, core_name  # noqa: E402  which OpenBLAS kernels the products run on
 
 # Scratch's presets of the same names (Gpt/Model/GptConfig.cs)
 PRESETS = {
@@ -83,7 +84,7 @@ def main():
         loss = step(x, y)
         times.append((time.perf_counter() - t0) * 1000)
     cpu_ms = (time.process_time() - cpu) * 1000 / args.steps  # all threads, batch sampling included
-    print(f"pytorch {torch.__version__} {args.preset} B={batch_size} threads {torch.get_num_threads()}: first loss {first:.4f} (ln 65 = {math.log(65):.4f}), "
+    print(f"pytorch {torch.__version__} {args.preset} B={batch_size} threads {torch.get_num_threads()} (OpenBLAS {core_name()}, ATen {aten_capability()}): first loss {first:.4f} (ln 65 = {math.log(65):.4f}), "
           f"last loss {loss:.4f}, {args.steps} steps, median {statistics.median(times):.1f} ms, min {min(times):.1f} ms, "
           f"CPU {cpu_ms:.1f} ms/step")
     print(f"MEDIAN_MS {statistics.median(times):.3f}")

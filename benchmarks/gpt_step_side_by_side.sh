@@ -8,6 +8,8 @@
 #   benchmarks/gpt_step_side_by_side.sh [rounds=5] [steps per run=30] [torch threads=2]
 # Another model: PRESET=shakespeare-char (nanoGPT's Shakespeare model: 6 layers, 6 heads, C = 384, T = 256, dropout 0.2)
 # and BATCH (12 by default, nanoGPT's CPU batch).
+# PyTorch's kernels follow the vector width Scratch runs (AVX-512 if the CPU has it, AVX2 under DOTNET_EnableAVX512=0):
+# the script sets OPENBLAS_CORETYPE and ATEN_CPU_CAPABILITY to match unless they are set (benchmarks/openblas_core.py).
 # Extra Scratch builds to compare (say, an older commit's): SCRATCH_BASELINE=/path/to/Scratch.Benchmarks
 # (a build older than the PRESET option ignores it and always runs baby, B = 12)
 set -euo pipefail
@@ -19,6 +21,8 @@ WARMUP=${WARMUP:-20}   # untimed steps first: .NET tiers its kernels up after ~3
 PYTHON=${PYTHON:-/usr/bin/python3}
 PRESET=${PRESET:-baby}
 BATCH=${BATCH:-12}
+
+source benchmarks/pytorch_env.sh # PyTorch on the vector width Scratch runs
 
 dotnet build -c Release benchmarks/Scratch.Benchmarks.csproj -v q -nologo > /dev/null
 BIN=benchmarks/bin/Release/net10.0/Scratch.Benchmarks

@@ -2,12 +2,16 @@
 
 float32, square N x N x N products, 2 threads, median of several timed runs after 0.3 s of warm-up.
 Run: /usr/bin/python3 benchmarks/pytorch_matmul.py
+The first line names the OpenBLAS kernels in use; choose them with OPENBLAS_CORETYPE=Haswell (AVX2) or SkylakeX
+(AVX-512), as benchmarks/matmul_side_by_side.sh does (see openblas_core.py for why).
 """
 
 import statistics
 import time
 
 import torch
+
+from openblas_core import core_name
 
 SIZES = [64, 128, 256, 512, 1024]
 
@@ -33,7 +37,7 @@ def gflops(n: int, target_seconds: float = 1.0) -> float:
 
 def main() -> None:
     torch.set_num_threads(2)
-    print(f"PyTorch {torch.__version__} matmul, float32, {torch.get_num_threads()} threads")
+    print(f"PyTorch {torch.__version__} matmul, float32, {torch.get_num_threads()} threads, OpenBLAS core {core_name()}")
     print()
     print("   N   PyTorch GFLOP/s")
     for n in SIZES:

@@ -4,6 +4,7 @@
 # machine's load hits all of them: Scratch (SampleSpeed.cs, which also measures the memory bandwidth limit), PyTorch
 # with THREADS threads and with 1. Both print their first 8 greedy tokens; the script stops if they differ.
 #   benchmarks/sample_side_by_side.sh CKPT [rounds=3] [new tokens=100] [torch threads=2]
+# PyTorch runs on the vector width Scratch runs (benchmarks/pytorch_env.sh).
 # A gpt2-sized checkpoint with random weights:
 #   scratch train --preset gpt2 --tokenizer gpt2 --vocab ../shared/data/gpt2 --data FILE --out CKPT --max-iters 0 --eval-iters 1 --batch-size 1
 set -euo pipefail
@@ -14,6 +15,7 @@ TOKENS=${3:-100}
 THREADS=${4:-2}
 PYTHON=${PYTHON:-/usr/bin/python3}
 
+source benchmarks/pytorch_env.sh # PyTorch on the vector width Scratch runs
 dotnet build -c Release benchmarks/Scratch.Benchmarks.csproj -v q -nologo > /dev/null
 BIN=benchmarks/bin/Release/net10.0/Scratch.Benchmarks
 value_of() { awk -v key="$1" '$1 == key {print $2}'; }
