@@ -13,13 +13,16 @@ namespace Scratch.Tensors.Kernels;
 ///   for pc in 0..K step KC:                a slice of the sum over p
 ///     pack B[pc.., jc..]   (KC × NC)       stays in the L2 cache, shared by all threads
 ///     for ic in 0..M step MC:              rows of A and C (in parallel)
-///       pack A[ic.., pc..] (MC × KC)
+///       pack A[ic.., pc..] (MC × KC)       only if neither its rows nor its columns are contiguous;
+///                                          else the micro-kernel reads A where it lies
 ///       for ir in 0..MC step MR:           one A micro-panel (MR × KC), stays in L1
 ///         for jr in 0..NC step NR:         one B micro-panel (KC × NR), streams from L2
 ///           C[ir.., jr..] += Apanel · Bpanel      the micro-kernel: MR × NR in registers
 /// </code>
-/// Each number of B is then packed once and each number of A N/NC times (the plain loops read them N and M
-/// times), while the 2·M·N·K flops run from registers and the L1 cache.
+/// Each number of B is then packed once, and each number of A (when it is packed) N/NC times; the plain loops
+/// read them N and M times. The 2·M·N·K flops run from registers and the L1 cache. Reading A in place saves its
+/// copy, which costs most where N is small (the GPT's products: N = 128 … 512 against M = B·T rows), and is as
+/// fast in the kernel, since a micro-panel's MR rows stay in L1 either way.
 /// The sizes: KC = 256 makes an A micro-panel 6 × 256 × 4 bytes = 6 KiB (L1 is 32–48 KiB); NC is chosen so that
 /// a packed KC × NC block of B is 512 KiB, half of a typical L2.
 /// </summary>
@@ -166,8 +169,10 @@ internal static class MatMulFast
     }
 
     /// <summary>
-    /// Packs rows [ic, ic+mc) × columns [pc, pc+kc) of A_b and runs the micro-kernel over them and the B micro-panels
-    /// [firstPanel, endPanel) of the packed block, updating C_b[ic.., jc..].
+    /// Runs the micro-kernel over rows [ic, ic+mc) × columns [pc, pc+kc) of A_b and the B micro-panels
+    /// [firstPanel, endPanel) of the packed block, updating C_b[ic.., jc..]. When A's rows or columns are contiguous
+    /// the kernel reads A where it lies (only a ragged last panel of fewer than MR rows is packed, padded with zeros);
+    /// otherwise the block of A is packed first.
     /// </summary>
     private static void Block<T>(in MatMulProblem<T> p, int b, int ic, int mc, int pc, int kc, int jc, int nc, int width,
         int firstPanel, int endPanel, T[] bPack, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
@@ -175,11 +180,16 @@ internal static class MatMulFast
         const int mr = MatMulMicroKernel.MR;
         int nr = MatMulMicroKernel.NR<T>(width);
         int n = p.N;
-        T[] aPack = ArrayPool<T>.Shared.Rent(RoundUp(mc, mr) * kc);
+        int rs = p.ARowStride, cs = p.AColStride;
+        bool inPlace = rs == 1 || cs == 1; // A's rows or columns are contiguous: the kernel reads A where it lies
+        T[] aPack = ArrayPool<T>.Shared.Rent(inPlace ? mr * kc : RoundUp(mc, mr) * kc);
         Span<T> edge = stackalloc T[mr * 32]; // one tile, for the ragged edges (NR ≤ 32)
         try
         {
-            MatMulPacking.PackA(p, p.AOffsets[b], ic, mc, pc, kc, aPack);
+            if (!inPlace)
+            {
+                MatMulPacking.PackA(p, p.AOffsets[b], ic, mc, pc, kc, aPack);
+            }
             ref T aStart = ref MemoryMarshal.GetArrayDataReference(aPack);
             ref T bStart = ref MemoryMarshal.GetArrayDataReference(bPack);
             ref T cStart = ref MemoryMarshal.GetArrayDataReference(p.C);
@@ -187,7 +197,18 @@ internal static class MatMulFast
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int rows = Math.Min(mr, mc - ir);
-                ref T aPanel = ref Unsafe.Add(ref aStart, ir * kc);
+                ref T aPanel = ref Unsafe.Add(ref aStart, ir * kc); // A[ic + ir.., pc..]: packed
+                nint aRow = 1, aStep = mr;
+                if (inPlace && rows == mr)
+                {
+                    aPanel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p.A), p.AOffsets[b] + (ic + ir) * rs + pc * cs);
+                    (aRow, aStep) = (rs, cs);
+                }
+                else if (inPlace)
+                {
+                    MatMulPacking.PackA(p, p.AOffsets[b], ic + ir, rows, pc, kc, aPack); // the last rows, padded to MR
+                    aPanel = ref aStart;
+                }
                 for (int panel = firstPanel; panel < endPanel; panel++)
                 {
                     int jr = panel * nr;
@@ -196,11 +217,11 @@ internal static class MatMulFast
                     int cAt = cBatch + (ic + ir) * n + jc + jr;
                     if (rows == mr && cols == nr)
                     {
-                        MatMulMicroKernel.Run(width, kc, ref aPanel, ref bPanel, ref Unsafe.Add(ref cStart, cAt), n, accumulate);
+                        MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, ref Unsafe.Add(ref cStart, cAt), n, accumulate);
                         continue;
                     }
                     // A ragged tile at the bottom or right edge: compute the full tile aside, keep the part inside C.
-                    MatMulMicroKernel.Run(width, kc, ref aPanel, ref bPanel, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
+                    MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
                     for (int i = 0; i < rows; i++)
                     {
                         Span<T> cRow = p.C.AsSpan(cAt + i * n, cols);

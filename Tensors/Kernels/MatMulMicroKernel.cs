@@ -8,9 +8,10 @@ namespace Scratch.Tensors.Kernels;
 /// The innermost piece of the fast matrix product: an MR × NR tile of C computed entirely in registers.
 /// <para>
 /// For each p in [0, kc) the tile receives the outer product of a column of MR numbers from A and a row of
-/// NR numbers from B:  C[i, j] += A[i, p] · B[p, j]. Both operands come packed (see
-/// <see cref="MatMulPacking"/>), so the kernel reads them as two straight streams: the A micro-panel holds
-/// for every p the MR numbers A[0..MR, p], the B micro-panel for every p the NR numbers B[p, 0..NR].
+/// NR numbers from B:  C[i, j] += A[i, p] · B[p, j]. B comes packed (see <see cref="MatMulPacking"/>): the
+/// B micro-panel holds for every p the NR numbers B[p, 0..NR], one straight stream. A is read through two
+/// steps, so that it need not be copied when its rows or its columns are contiguous: the MR numbers A[0..MR, p]
+/// are aRow apart, and the next p is aStep further on (a packed A micro-panel is the case aRow = 1, aStep = MR).
 /// </para>
 /// <para>
 /// A row of the tile is two SIMD vectors (NR = 2 vector widths). Per step p the kernel loads the two vectors
@@ -55,31 +56,34 @@ internal static class MatMulMicroKernel
     };
 
     /// <summary>
-    /// C[i, j] = (accumulate ? C[i, j] : 0) + Σ_{p &lt; kc} a[p·MR + i] · b[p·NR + j] for the full MR × NR tile
+    /// C[i, j] = (accumulate ? C[i, j] : 0) + Σ_{p &lt; kc} A[i, p] · b[p·NR + j] for the full MR × NR tile
     /// whose top-left element is <paramref name="c"/>, rows <paramref name="ldc"/> apart, with kernel <paramref name="width"/>.
+    /// A[i, p] = a[i·aRow + p·aStep]: a packed micro-panel has aRow = 1, aStep = MR; a row-major A read where it
+    /// lies has aRow = its row stride, aStep = 1; a transposed view has aRow = 1, aStep = its column stride.
     /// </summary>
-    public static void Run<T>(int width, int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+    public static void Run<T>(int width, int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (width == 512)
         {
-            Run512(kc, ref a, ref b, ref c, ldc, accumulate);
+            Run512(kc, ref a, aRow, aStep, ref b, ref c, ldc, accumulate);
         }
         else if (width == 256)
         {
-            Run256(kc, ref a, ref b, ref c, ldc, accumulate);
+            Run256(kc, ref a, aRow, aStep, ref b, ref c, ldc, accumulate);
         }
         else
         {
-            RunScalar(kc, ref a, ref b, ref c, ldc, accumulate);
+            RunScalar(kc, ref a, aRow, aStep, ref b, ref c, ldc, accumulate);
         }
     }
 
     /// <summary>The tile with 512-bit vectors (AVX-512): 6 × 32 floats or 6 × 16 doubles.</summary>
-    private static void Run512<T>(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+    private static void Run512<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint w = (nuint)Vector512<T>.Count;
+        nint a1 = aRow, a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow; // where rows 1 … 5 of A start
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
@@ -89,22 +93,22 @@ internal static class MatMulMicroKernel
             var ai = Vector512.Create(a);             // A[0, p] in every lane
             c00 = Fma(ai, b0, c00);
             c01 = Fma(ai, b1, c01);
-            ai = Vector512.Create(Unsafe.Add(ref a, 1));
+            ai = Vector512.Create(Unsafe.Add(ref a, a1));
             c10 = Fma(ai, b0, c10);
             c11 = Fma(ai, b1, c11);
-            ai = Vector512.Create(Unsafe.Add(ref a, 2));
+            ai = Vector512.Create(Unsafe.Add(ref a, a2));
             c20 = Fma(ai, b0, c20);
             c21 = Fma(ai, b1, c21);
-            ai = Vector512.Create(Unsafe.Add(ref a, 3));
+            ai = Vector512.Create(Unsafe.Add(ref a, a3));
             c30 = Fma(ai, b0, c30);
             c31 = Fma(ai, b1, c31);
-            ai = Vector512.Create(Unsafe.Add(ref a, 4));
+            ai = Vector512.Create(Unsafe.Add(ref a, a4));
             c40 = Fma(ai, b0, c40);
             c41 = Fma(ai, b1, c41);
-            ai = Vector512.Create(Unsafe.Add(ref a, 5));
+            ai = Vector512.Create(Unsafe.Add(ref a, a5));
             c50 = Fma(ai, b0, c50);
             c51 = Fma(ai, b1, c51);
-            a = ref Unsafe.Add(ref a, MR);
+            a = ref Unsafe.Add(ref a, aStep);              // on to A[0, p + 1]
             b = ref Unsafe.Add(ref b, 2 * w);
         }
         Store(ref c, c00, c01, accumulate);
@@ -116,10 +120,11 @@ internal static class MatMulMicroKernel
     }
 
     /// <summary>The same tile with 256-bit vectors (AVX2): 6 × 16 floats or 6 × 8 doubles.</summary>
-    private static void Run256<T>(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+    private static void Run256<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint w = (nuint)Vector256<T>.Count;
+        nint a1 = aRow, a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow; // where rows 1 … 5 of A start
         Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
@@ -129,22 +134,22 @@ internal static class MatMulMicroKernel
             var ai = Vector256.Create(a);
             c00 = Fma(ai, b0, c00);
             c01 = Fma(ai, b1, c01);
-            ai = Vector256.Create(Unsafe.Add(ref a, 1));
+            ai = Vector256.Create(Unsafe.Add(ref a, a1));
             c10 = Fma(ai, b0, c10);
             c11 = Fma(ai, b1, c11);
-            ai = Vector256.Create(Unsafe.Add(ref a, 2));
+            ai = Vector256.Create(Unsafe.Add(ref a, a2));
             c20 = Fma(ai, b0, c20);
             c21 = Fma(ai, b1, c21);
-            ai = Vector256.Create(Unsafe.Add(ref a, 3));
+            ai = Vector256.Create(Unsafe.Add(ref a, a3));
             c30 = Fma(ai, b0, c30);
             c31 = Fma(ai, b1, c31);
-            ai = Vector256.Create(Unsafe.Add(ref a, 4));
+            ai = Vector256.Create(Unsafe.Add(ref a, a4));
             c40 = Fma(ai, b0, c40);
             c41 = Fma(ai, b1, c41);
-            ai = Vector256.Create(Unsafe.Add(ref a, 5));
+            ai = Vector256.Create(Unsafe.Add(ref a, a5));
             c50 = Fma(ai, b0, c50);
             c51 = Fma(ai, b1, c51);
-            a = ref Unsafe.Add(ref a, MR);
+            a = ref Unsafe.Add(ref a, aStep);
             b = ref Unsafe.Add(ref b, 2 * w);
         }
         Store(ref c, c00, c01, accumulate);
@@ -156,7 +161,7 @@ internal static class MatMulMicroKernel
     }
 
     /// <summary>The same tile without SIMD, for machines that have none; it reads the same packed layout.</summary>
-    private static void RunScalar<T>(int kc, ref T a, ref T b, ref T c, int ldc, bool accumulate)
+    private static void RunScalar<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int nr = NR<T>(0);
@@ -166,7 +171,7 @@ internal static class MatMulMicroKernel
         {
             for (int i = 0; i < MR; i++)
             {
-                T aip = Unsafe.Add(ref a, p * MR + i);
+                T aip = Unsafe.Add(ref a, i * aRow + p * aStep);
                 for (int j = 0; j < nr; j++)
                 {
                     tile[i * nr + j] += aip * Unsafe.Add(ref b, p * nr + j);
