@@ -35,6 +35,38 @@ def gflops(n: int, target_seconds: float = 1.0) -> float:
     return 2.0 * n**3 / statistics.median(times) / 1e9
 
 
+def gflops_of(flops: float, product, target_seconds: float = 1.0) -> float:
+    """flops / the median time of product(), after 0.3 s of warm-up."""
+    start = time.perf_counter()
+    warmups = 0
+    while warmups == 0 or time.perf_counter() - start < 0.3:
+        product()
+        warmups += 1
+    once = (time.perf_counter() - start) / warmups
+    times = []
+    for _ in range(int(min(max(target_seconds / max(once, 1e-6), 3), 20000))):
+        start = time.perf_counter()
+        product()
+        times.append(time.perf_counter() - start)
+    return flops / statistics.median(times) / 1e9
+
+
+def gpt_shapes() -> None:
+    """The three GPT-2 small products of the Scratch quick mode, with the same layouts (QuickMatMul.cs)."""
+    g = torch.Generator().manual_seed(7)
+    x = torch.randn(2048, 768, generator=g)  # (B·T, C)
+    w = torch.randn(2304, 768, generator=g)  # (3C, C), as nn.Linear stores it
+    dy = torch.randn(2048, 2304, generator=g)  # (B·T, 3C)
+    q = torch.randn(8, 12, 256, 64, generator=g)  # (B, H, T, hs)
+    k = torch.randn(8, 12, 256, 64, generator=g)
+    linear = 2.0 * 2048 * 768 * 2304
+    print()
+    print("GPT-2 small shapes                          PyTorch GFLOP/s")
+    print(f"x · Wᵀ    (2048,768)·(768,2304), W transposed {gflops_of(linear, lambda: x @ w.t()):12.1f}")
+    print(f"xᵀ · dy   (768,2048)·(2048,2304), x transposed {gflops_of(linear, lambda: x.t() @ dy):11.1f}")
+    print(f"Q · Kᵀ    96 × (256,64)·(64,256), K transposed {gflops_of(2.0 * 96 * 256 * 256 * 64, lambda: q @ k.transpose(-2, -1)):11.1f}")
+
+
 def main() -> None:
     torch.set_num_threads(2)
     print(f"PyTorch {torch.__version__} matmul, float32, {torch.get_num_threads()} threads, OpenBLAS core {core_name()}")
@@ -42,6 +74,7 @@ def main() -> None:
     print("   N   PyTorch GFLOP/s")
     for n in SIZES:
         print(f"{n:4d}   {gflops(n):15.1f}")
+    gpt_shapes()
 
 
 if __name__ == "__main__":
