@@ -45,10 +45,19 @@ public static class GptStep
         var x = new int[B * T];
         var y = new int[B * T];
 
+        long forwardBytes = 0, backwardBytes = 0; // allocated by the forward and the backward passes of the timed steps
+        bool timing = false;
         double Step()
         {
+            long start = timing ? GC.GetTotalAllocatedBytes(precise: true) : 0;
             var (_, loss) = model.Forward(x, y, B, T);
+            long forwardDone = timing ? GC.GetTotalAllocatedBytes(precise: true) : 0;
             loss.Backward();
+            if (timing)
+            {
+                forwardBytes += forwardDone - start;
+                backwardBytes += GC.GetTotalAllocatedBytes(precise: true) - forwardDone;
+            }
             GradClipping.ClipGradNorm(parameters, 1.0);
             optimizer.Step();
             optimizer.ZeroGrad();
@@ -67,6 +76,7 @@ public static class GptStep
             data.GetBatch(DataSplit.Train, B, T, rng, x, y);
             Step();
         }
+        timing = true;
         var times = new List<double>();
         double last = 0;
         int gen0 = GC.CollectionCount(0), gen2 = GC.CollectionCount(2);
@@ -88,7 +98,7 @@ public static class GptStep
         times.Sort();
         double median = times[times.Count / 2];
         Console.WriteLine($"scratch {preset} B={B} threads {Environment.ProcessorCount}: first loss {first:F4} (ln 65 = {Math.Log(65):F4}), last loss {last:F4}, "
-            + $"{steps} steps, median {median:F1} ms, min {times[0]:F1} ms, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F1} ms/step, allocated {allocatedMb:F1} MB/step, CPU {cpuMs:F1} ms/step");
+            + $"{steps} steps, median {median:F1} ms, min {times[0]:F1} ms, GCs gen0 {gen0} gen2 {gen2}, GC pause {pauseMs:F1} ms/step, allocated {allocatedMb:F1} MB/step (forward {forwardBytes / 1e6 / steps:F1}, backward {backwardBytes / 1e6 / steps:F1}), CPU {cpuMs:F1} ms/step");
         Console.WriteLine(System.FormattableString.Invariant($"MEDIAN_MS {median:F3}"));
         return 0;
     }
