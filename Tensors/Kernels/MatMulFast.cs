@@ -222,21 +222,31 @@ internal static class MatMulFast
                     }
                     // A ragged tile at the bottom or right edge: compute the full tile aside, keep the part inside C.
                     MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
-                    for (int i = 0; i < rows; i++)
-                    {
-                        Span<T> cRow = p.C.AsSpan(cAt + i * n, cols);
-                        Span<T> tileRow = edge.Slice(i * nr, cols);
-                        for (int j = 0; j < cols; j++)
-                        {
-                            cRow[j] = accumulate ? cRow[j] + tileRow[j] : tileRow[j];
-                        }
-                    }
+                    KeepInside(p.C.AsSpan(cAt), n, edge, nr, rows, cols, accumulate);
                 }
             }
         }
         finally
         {
             ArrayPool<T>.Shared.Return(aPack);
+        }
+    }
+
+    /// <summary>
+    /// C[i, j] = (accumulate ? C[i, j] : 0) + tile[i, j] for the rows × cols corner of an MR × NR tile computed aside
+    /// (rows nr apart) that lies inside C (rows n apart, starting at c[0]).
+    /// </summary>
+    private static void KeepInside<T>(Span<T> c, int n, ReadOnlySpan<T> tile, int nr, int rows, int cols, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            Span<T> cRow = c.Slice(i * n, cols);
+            ReadOnlySpan<T> tileRow = tile.Slice(i * nr, cols);
+            for (int j = 0; j < cols; j++)
+            {
+                cRow[j] = accumulate ? cRow[j] + tileRow[j] : tileRow[j];
+            }
         }
     }
 
