@@ -15,8 +15,10 @@ namespace Scratch.Tensors.Kernels;
 /// </para>
 /// <para>
 /// Packing is where the strides are read. After it, every operand is contiguous, so a transposed or sliced
-/// operand costs one strided copy of O(M·K + K·N) numbers against O(M·N·K) multiply-adds, and the kernel
-/// itself never sees a stride. The copy also puts each micro-panel in consecutive cache lines.
+/// operand costs one strided copy of O(M·K + K·N) numbers against O(M·N·K) multiply-adds. The copy also puts
+/// each micro-panel in consecutive cache lines. B is always packed; A only when neither its rows nor its
+/// columns are contiguous, or for a ragged last micro-panel: otherwise the micro-kernel reads A through its two
+/// strides where it lies (its MR rows stay in the L1 cache either way), which saves the copy.
 /// </para>
 /// </summary>
 internal static class MatMulPacking
