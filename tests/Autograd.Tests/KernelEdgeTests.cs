@@ -1,8 +1,10 @@
+using System.Numerics;
 using FsCheck;
 using FsCheck.Fluent;
 using Scratch.Autograd.Composites;
 using Scratch.Autograd.Kernels;
 using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
 using static Scratch.Autograd.Tests.FusedOpSupport;
 
 namespace Scratch.Autograd.Tests;
@@ -135,5 +137,54 @@ public sealed class KernelEdgeTests
         AssertClose(expected.Dq, actual.Dq, 0, "attention dq, mask a view");
         AssertClose(expected.Dk, actual.Dk, 0, "attention dk, mask a view");
         AssertClose(expected.Dv, actual.Dv, 0, "attention dv, mask a view");
+    }
+
+    /// <summary>
+    /// In float the fast cross-entropy takes the SIMD exp for every full vector of a row and the scalar exp only for the
+    /// last V mod W logits, forward (Σᵥ exp(zᵥ − m)) and backward (scale · exp(zᵥ − lse)). The two exps differ in the
+    /// last bits, so the split is visible: rebuilt here in the kernel's order, the numbers are equal to the last bit.
+    /// </summary>
+    [Fact]
+    public void FloatCrossEntropyTakesTheSimdExpForEveryFullVector()
+    {
+        int w = Vector<float>.Count, differences = 0;
+        const float dloss = 0.75f;
+        for (int V = 1; V <= 3 * w + 2; V++)
+        {
+            float[] z = Tensor<float>.Randn(new Rng((ulong)V), V).ToArray().Select(v => 3 * v).ToArray();
+            int target = V / 2, full = VectorMath.HasExp<float>() ? V / w * w : 0;
+            var logits = Tensor<float>.FromArray(z, 1, V);
+
+            // forward: lse = m + log Σᵥ exp(zᵥ − m), the full vectors summed lane by lane, then the tail one by one
+            var (loss, lse) = CrossEntropyFast.Forward(logits, [target], ignoreIndex: -1);
+            float m = z.Max();
+            var lanes = Vector<float>.Zero;
+            for (int v = 0; v < full; v += w)
+            {
+                lanes += VectorMath.Exp(new Vector<float>(z, v) - new Vector<float>(m));
+            }
+            float sum = Vector.Sum(lanes);
+            for (int v = full; v < V; v++)
+            {
+                sum += MathF.Exp(z[v] - m);
+            }
+            float expectedLse = m + MathF.Log(sum);
+            Assert.True(expectedLse.Equals(lse[0]), $"V {V}: lse {lse[0]}, rebuilt {expectedLse}");
+            Assert.True((expectedLse - z[target]).Equals(loss), $"V {V}: loss {loss}, rebuilt {expectedLse - z[target]}");
+
+            // backward: ∂L/∂zᵥ = scale · exp(zᵥ − lse) − scale · [v = target], scale = dloss / N′ (N′ = 1)
+            float[] dz = CrossEntropyFast.Backward(dloss, logits, [target], -1, lse).ToArray();
+            for (int v = 0; v < V; v++)
+            {
+                float scalar = dloss * MathF.Exp(z[v] - lse[0]);
+                float expected = v < full
+                    ? (new Vector<float>(dloss) * VectorMath.Exp(new Vector<float>(z, v / w * w) - new Vector<float>(lse[0])))[v % w]
+                    : scalar;
+                differences += expected.Equals(scalar) ? 0 : 1;
+                expected -= v == target ? dloss : 0f;
+                Assert.True(expected.Equals(dz[v]), $"V {V}, v {v}: ∂L/∂z {dz[v]}, rebuilt {expected}");
+            }
+        }
+        Assert.True(differences > 0 || !VectorMath.HasExp<float>(), "the SIMD and scalar exps agree everywhere here: this test could not see the split");
     }
 }
