@@ -82,13 +82,12 @@ internal readonly struct SigmoidOp<T> : IUnaryOp<T> where T : unmanaged, IFloati
 {
     public T Apply(T x)
     {
-        // Stryker disable once Equality : at x = 0 (and −0) both forms give 1 / (1 + 1) = 1 / 2 exactly
-        if (x >= T.Zero)
+        if (T.IsNegative(x)) // x < 0 (or −0, where both forms give 1/2): eˣ ≤ 1 cannot overflow
         {
-            return T.One / (T.One + T.Exp(-x));
+            T e = T.Exp(x);
+            return e / (T.One + e);
         }
-        T e = T.Exp(x);
-        return e / (T.One + e);
+        return T.One / (T.One + T.Exp(-x));
     }
 }
 
