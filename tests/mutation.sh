@@ -60,7 +60,8 @@ for library in "${libraries[@]}"; do
         summary+=("$library: no report (see StrykerOutput/$library.log)")
         continue
     fi
-    count() { grep -o "\"status\":\"$1\"" "$report" | wc -l; }
+    # grep finds nothing when no mutant has a status (no timeouts, say): its exit status 1 must not end the script
+    count() { { grep -o "\"status\":\"$1\"" "$report" || true; } | wc -l; }
     killed=$(count Killed)
     survived=$(count Survived)
     timeout=$(count Timeout)
@@ -68,7 +69,7 @@ for library in "${libraries[@]}"; do
     compile=$(count CompileError)
     # Ignored: out of scope (mutate filter), inside a block whose removal is already tested, or marked equivalent in
     # the code with a "Stryker disable" comment (its reason is the statusReason); only the last are counted here.
-    filtered=$(grep -oE '"status":"Ignored","statusReason":"Removed by (mutate|block already covered) filter"' "$report" | wc -l)
+    filtered=$({ grep -oE '"status":"Ignored","statusReason":"Removed by (mutate|block already covered) filter"' "$report" || true; } | wc -l)
     marked=$(( $(count Ignored) - filtered ))
     # Stryker's score: detected (killed + timeout) over everything valid that was tested or left uncovered.
     score=$(awk -v k="$killed" -v t="$timeout" -v s="$survived" -v n="$nocoverage" \

@@ -133,7 +133,6 @@ public static class AttentionFast
         if (typeof(T) == typeof(float) && VectorMath.HasExp<T>())
         {
             var (vm, vsum) = (new Vector<T>(m), Vector<T>.Zero);
-            // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
             for (; s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
             {
                 var e = VectorMath.Exp(new Vector<T>(x[s..]) - vm);

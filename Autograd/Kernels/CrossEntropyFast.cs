@@ -125,7 +125,6 @@ public static class CrossEntropyFast
         if (typeof(T) == typeof(float) && VectorMath.HasExp<T>())
         {
             var (vlse, vscale) = (new Vector<T>(lse), new Vector<T>(scale));
-            // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
             for (; v <= x.Length - Vector<T>.Count; v += Vector<T>.Count)
             {
                 (vscale * VectorMath.Exp(new Vector<T>(x[v..]) - vlse)).CopyTo(d[v..]);

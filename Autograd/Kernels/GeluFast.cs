@@ -44,7 +44,6 @@ public static class GeluFast
         if (typeof(T) == typeof(float) && VectorMath.HasExp<T>())
         {
             var (va, va3, vk, one) = (new Vector<T>(a), new Vector<T>(a3), new Vector<T>(k), Vector<T>.One);
-            // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
             for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
                 var xi = new Vector<T>(x[i..]);

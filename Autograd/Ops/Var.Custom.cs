@@ -45,10 +45,11 @@ public sealed partial class Var<T>
             }
             for (int i = 0; i < inputs.Length; i++)
             {
-                if (grads[i] is not { } grad || !inputs[i].RequiresGrad)
+                if (grads[i] is null || !inputs[i].RequiresGrad)
                 {
                     continue;
                 }
+                Tensor<T> grad = grads[i]!; // not null: checked above
                 if (!Shapes.Equal(grad.Shape, inputs[i].Shape))
                 {
                     throw new InvalidOperationException($"backward of {op}: the gradient for input {i} ({inputs[i]}) has shape {Shapes.Format(grad.Shape)}; it must have the input's shape {Shapes.Format(inputs[i].Shape)}");

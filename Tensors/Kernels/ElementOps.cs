@@ -36,6 +36,7 @@ internal interface IBinaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 internal readonly struct NegOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public T Apply(T x) => -x;
+    // Stryker disable once Boolean : −x is exact in a SIMD lane and in scalar code, so the vector form decides only the speed
     public bool Vectorized => true;
     public Vector<T> Apply(Vector<T> x) => -x;
 }
@@ -43,6 +44,7 @@ internal readonly struct NegOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPo
 internal readonly struct AbsOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public T Apply(T x) => T.Abs(x);
+    // Stryker disable once Boolean : |x| is exact in a SIMD lane and in scalar code, so the vector form decides only the speed
     public bool Vectorized => true;
     public Vector<T> Apply(Vector<T> x) => Vector.Abs(x);
 }
@@ -60,6 +62,7 @@ internal readonly struct LogOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPo
 internal readonly struct SqrtOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public T Apply(T x) => T.Sqrt(x);
+    // Stryker disable once Boolean : √x is correctly rounded in a SIMD lane and in scalar code (IEEE 754), so the vector form decides only the speed
     public bool Vectorized => true;
     public Vector<T> Apply(Vector<T> x) => Vector.SquareRoot(x);
 }
@@ -79,12 +82,12 @@ internal readonly struct SigmoidOp<T> : IUnaryOp<T> where T : unmanaged, IFloati
 {
     public T Apply(T x)
     {
-        if (x >= T.Zero)
+        if (T.IsNegative(x)) // x < 0 (or −0, where both forms give 1/2): eˣ ≤ 1 cannot overflow
         {
-            return T.One / (T.One + T.Exp(-x));
+            T e = T.Exp(x);
+            return e / (T.One + e);
         }
-        T e = T.Exp(x);
-        return e / (T.One + e);
+        return T.One / (T.One + T.Exp(-x));
     }
 }
 
@@ -92,6 +95,7 @@ internal readonly struct SigmoidOp<T> : IUnaryOp<T> where T : unmanaged, IFloati
 internal readonly struct ReluOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public T Apply(T x) => T.Max(x, T.Zero);
+    // Stryker disable once Boolean : max(x, 0) is exact and keeps NaN in a SIMD lane and in scalar code (ReluOfNaNIsNaNInEveryLane), so the vector form decides only the speed
     public bool Vectorized => true;
     public Vector<T> Apply(Vector<T> x) => Vector.Max(x, Vector<T>.Zero);
 }
@@ -123,6 +127,7 @@ internal readonly struct GeluOp<T> : IUnaryOp<T> where T : unmanaged, IFloatingP
 internal readonly struct AddOp<T> : IBinaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public T Apply(T x, T y) => x + y;
+    // Stryker disable once Boolean : x + y is correctly rounded in a SIMD lane and in scalar code, so the vector form decides only the speed
     public bool Vectorized => true;
     public Vector<T> Apply(Vector<T> x, Vector<T> y) => x + y;
 }
@@ -130,6 +135,7 @@ internal readonly struct AddOp<T> : IBinaryOp<T> where T : unmanaged, IFloatingP
 internal readonly struct SubOp<T> : IBinaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public T Apply(T x, T y) => x - y;
+    // Stryker disable once Boolean : x − y is correctly rounded in a SIMD lane and in scalar code, so the vector form decides only the speed
     public bool Vectorized => true;
     public Vector<T> Apply(Vector<T> x, Vector<T> y) => x - y;
 }
@@ -137,6 +143,7 @@ internal readonly struct SubOp<T> : IBinaryOp<T> where T : unmanaged, IFloatingP
 internal readonly struct MulOp<T> : IBinaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public T Apply(T x, T y) => x * y;
+    // Stryker disable once Boolean : x · y is correctly rounded in a SIMD lane and in scalar code, so the vector form decides only the speed
     public bool Vectorized => true;
     public Vector<T> Apply(Vector<T> x, Vector<T> y) => x * y;
 }
@@ -144,6 +151,7 @@ internal readonly struct MulOp<T> : IBinaryOp<T> where T : unmanaged, IFloatingP
 internal readonly struct DivOp<T> : IBinaryOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public T Apply(T x, T y) => x / y;
+    // Stryker disable once Boolean : x / y is correctly rounded in a SIMD lane and in scalar code, so the vector form decides only the speed
     public bool Vectorized => true;
     public Vector<T> Apply(Vector<T> x, Vector<T> y) => x / y;
 }

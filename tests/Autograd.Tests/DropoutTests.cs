@@ -113,4 +113,17 @@ public sealed class DropoutTests
         Assert.Contains($"p = {p}", e.Message);
         Assert.Contains("[2,3]", e.Message);
     }
+
+    /// <summary>
+    /// An element is kept when its draw u is at least p (u ≥ p, as documented), so a draw exactly equal to p keeps it:
+    /// p is taken here from the generator itself, as its first draw.
+    /// </summary>
+    [Fact]
+    public void ADrawEqualToPKeepsItsElement()
+    {
+        double p = new Rng(11).NextDouble(); // the draw the first element will get
+        var x = new Var<double>(Tensor<double>.Ones(1));
+        var y = x.Dropout(p, new Rng(11));
+        Assert.Equal(1 / (1 - p), y.Value.Item());
+    }
 }

@@ -1,8 +1,10 @@
+using System.Numerics;
 using FsCheck;
 using FsCheck.Fluent;
 using Scratch.Autograd.Composites;
 using Scratch.Autograd.Kernels;
 using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
 using static Scratch.Autograd.Tests.FusedOpSupport;
 
 namespace Scratch.Autograd.Tests;
@@ -72,6 +74,88 @@ public sealed class KernelEdgeTests
     }
 
     /// <summary>Scores near ±900: exp would overflow without the row's max subtracted; all three layers stay finite and agree.</summary>
+    /// <summary>
+    /// In float each attention row takes the SIMD exp for every full vector of its t + 1 keys and the scalar exp only
+    /// for the rest; the two exps differ in the last bits, so the split is visible. Rebuilt here from the same scores
+    /// in the kernel's order (the full vectors summed lane by lane, then the tail), the rows match to the last bit.
+    /// </summary>
+    [Fact]
+    public void AttentionSoftmaxInFloatTakesTheSimdExpForEveryFullVector()
+    {
+        var rng = new Rng(12);
+        int w = System.Numerics.Vector<float>.Count, T = 3 * w + 2, hs = 4, differences = 0; // rows of 1 to 3w + 2 keys
+        var (q, k, v) = (Tensor<float>.Randn(rng, 1, 1, T, hs) * 2f, Tensor<float>.Randn(rng, 1, 1, T, hs) * 2f, Tensor<float>.Randn(rng, 1, 1, T, hs));
+        var (_, att) = AttentionFast.Forward(q, k, v, null);
+
+        float scale = 1 / MathF.Sqrt(hs);
+        var scores = Tensor<float>.MatMul(q, k.Transpose(-2, -1)).ToArray(); // the product the kernel starts from
+        var a = att.ToArray();
+        for (int t = 0; t < T; t++)
+        {
+            float[] pre = Enumerable.Range(0, t + 1).Select(s => scores[t * T + s] * scale).ToArray();
+            float max = pre.Max();
+            int full = VectorMath.HasExp<float>() ? (t + 1) / w * w : 0;
+            var e = new float[t + 1];
+            var lanes = Vector<float>.Zero;
+            for (int s = 0; s < full; s += w)
+            {
+                var ev = VectorMath.Exp(new Vector<float>(pre, s) - new Vector<float>(max));
+                ev.CopyTo(e, s);
+                lanes += ev;
+            }
+            float sum = Vector.Sum(lanes);
+            for (int s = full; s <= t; s++)
+            {
+                e[s] = MathF.Exp(pre[s] - max);
+                sum += e[s];
+            }
+            for (int s = 0; s < T; s++)
+            {
+                float expected = s <= t ? e[s] * (1 / sum) : 0;
+                Assert.True(expected.Equals(a[t * T + s]), $"att row {t}, key {s}: {a[t * T + s]}, rebuilt {expected}");
+                differences += s < full && !e[s].Equals(MathF.Exp(pre[s] - max)) ? 1 : 0;
+            }
+        }
+        Assert.True(differences > 0 || !VectorMath.HasExp<float>(), "the SIMD and scalar exps agree everywhere here: this test could not see the split");
+    }
+
+    /// <summary>
+    /// In float GELU's backward takes its SIMD form, s + 2·x·s·(1 − s)·u′ with s = σ(2u) through the SIMD exp, for every
+    /// full vector, and the reference's tanh form, ½·(1 + tanh u) + ½·x·(1 − tanh² u)·u′, only for the last n mod W
+    /// elements. The two differ in the last bits, so the split is visible: each element equals its own form exactly.
+    /// </summary>
+    [Fact]
+    public void GeluBackwardInFloatTakesTheSimdFormForEveryFullVector()
+    {
+        int w = Vector<float>.Count, differences = 0;
+        float a = (float)0.044715, a3 = 3 * a, k = (float)GeluReference.SqrtTwoOverPi;
+        for (int n = 1; n <= 3 * w + 2; n++)
+        {
+            var rng = new Rng((ulong)n);
+            float[] x = (Tensor<float>.Randn(rng, n) * 3f).ToArray(), dy = Tensor<float>.Randn(rng, n).ToArray();
+            float[] dx = GeluFast.Backward(Tensor<float>.FromArray(x, n), Tensor<float>.FromArray(dy, n)).ToArray();
+            int full = VectorMath.HasExp<float>() ? n / w * w : 0;
+            for (int i = 0; i < n; i++)
+            {
+                float t = MathF.Tanh(k * (x[i] + a * x[i] * x[i] * x[i])), dt = k * (1 + a3 * x[i] * x[i]);
+                float scalar = dy[i] * (0.5f * (1 + t) + 0.5f * x[i] * (1 - t * t) * dt);
+                float expected = scalar;
+                if (i < full)
+                {
+                    var (xi, one) = (new Vector<float>(x, i / w * w), Vector<float>.One);
+                    var x2 = xi * xi;
+                    var u = new Vector<float>(k) * (xi + new Vector<float>(a) * x2 * xi);
+                    var du = new Vector<float>(k) * (one + new Vector<float>(a3) * x2);
+                    var sig = one / (one + VectorMath.Exp(-(u + u)));
+                    expected = (new Vector<float>(dy, i / w * w) * (sig + (xi + xi) * sig * (one - sig) * du))[i % w];
+                }
+                differences += expected.Equals(scalar) ? 0 : 1;
+                Assert.True(expected.Equals(dx[i]), $"n {n}, element {i} ({(i < full ? "SIMD" : "tail")}): dx {dx[i]}, its form gives {expected}");
+            }
+        }
+        Assert.True(differences > 0 || !VectorMath.HasExp<float>(), "the SIMD and tanh forms agree everywhere here: this test could not see the split");
+    }
+
     [Fact]
     public void AttentionWithHugeScoresStaysFinite()
     {
@@ -135,5 +219,54 @@ public sealed class KernelEdgeTests
         AssertClose(expected.Dq, actual.Dq, 0, "attention dq, mask a view");
         AssertClose(expected.Dk, actual.Dk, 0, "attention dk, mask a view");
         AssertClose(expected.Dv, actual.Dv, 0, "attention dv, mask a view");
+    }
+
+    /// <summary>
+    /// In float the fast cross-entropy takes the SIMD exp for every full vector of a row and the scalar exp only for the
+    /// last V mod W logits, forward (Σᵥ exp(zᵥ − m)) and backward (scale · exp(zᵥ − lse)). The two exps differ in the
+    /// last bits, so the split is visible: rebuilt here in the kernel's order, the numbers are equal to the last bit.
+    /// </summary>
+    [Fact]
+    public void FloatCrossEntropyTakesTheSimdExpForEveryFullVector()
+    {
+        int w = Vector<float>.Count, differences = 0;
+        const float dloss = 0.75f;
+        for (int V = 1; V <= 3 * w + 2; V++)
+        {
+            float[] z = Tensor<float>.Randn(new Rng((ulong)V), V).ToArray().Select(v => 3 * v).ToArray();
+            int target = V / 2, full = VectorMath.HasExp<float>() ? V / w * w : 0;
+            var logits = Tensor<float>.FromArray(z, 1, V);
+
+            // forward: lse = m + log Σᵥ exp(zᵥ − m), the full vectors summed lane by lane, then the tail one by one
+            var (loss, lse) = CrossEntropyFast.Forward(logits, [target], ignoreIndex: -1);
+            float m = z.Max();
+            var lanes = Vector<float>.Zero;
+            for (int v = 0; v < full; v += w)
+            {
+                lanes += VectorMath.Exp(new Vector<float>(z, v) - new Vector<float>(m));
+            }
+            float sum = Vector.Sum(lanes);
+            for (int v = full; v < V; v++)
+            {
+                sum += MathF.Exp(z[v] - m);
+            }
+            float expectedLse = m + MathF.Log(sum);
+            Assert.True(expectedLse.Equals(lse[0]), $"V {V}: lse {lse[0]}, rebuilt {expectedLse}");
+            Assert.True((expectedLse - z[target]).Equals(loss), $"V {V}: loss {loss}, rebuilt {expectedLse - z[target]}");
+
+            // backward: ∂L/∂zᵥ = scale · exp(zᵥ − lse) − scale · [v = target], scale = dloss / N′ (N′ = 1)
+            float[] dz = CrossEntropyFast.Backward(dloss, logits, [target], -1, lse).ToArray();
+            for (int v = 0; v < V; v++)
+            {
+                float scalar = dloss * MathF.Exp(z[v] - lse[0]);
+                float expected = v < full
+                    ? (new Vector<float>(dloss) * VectorMath.Exp(new Vector<float>(z, v / w * w) - new Vector<float>(lse[0])))[v % w]
+                    : scalar;
+                differences += expected.Equals(scalar) ? 0 : 1;
+                expected -= v == target ? dloss : 0f;
+                Assert.True(expected.Equals(dz[v]), $"V {V}, v {v}: ∂L/∂z {dz[v]}, rebuilt {expected}");
+            }
+        }
+        Assert.True(differences > 0 || !VectorMath.HasExp<float>(), "the SIMD and scalar exps agree everywhere here: this test could not see the split");
     }
 }

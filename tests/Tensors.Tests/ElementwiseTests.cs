@@ -180,6 +180,26 @@ public sealed class ElementwiseTests
         Assert.Equal([0.0, 1, 0], x.Eq(2.0).ToArray());
     }
 
+    /// <summary>
+    /// maximum, minimum and the six comparisons on pairs that are below, equal and above, against their
+    /// truth tables (the property tests compare the fast kernels with the reference through the same op, so a
+    /// wrong op would pass there).
+    /// </summary>
+    [Fact]
+    public void BinaryOpsComputeTheirTruthTables()
+    {
+        var a = Tensor<double>.FromArray([1, 2, 3], 3);
+        var b = Tensor<double>.FromArray([2, 2, 1], 3);
+        Assert.Equal([2.0, 2, 3], Tensor<double>.Maximum(a, b).ToArray());
+        Assert.Equal([1.0, 2, 1], Tensor<double>.Minimum(a, b).ToArray());
+        Assert.Equal([0.0, 1, 0], a.Eq(b).ToArray());
+        Assert.Equal([1.0, 0, 1], a.Ne(b).ToArray());
+        Assert.Equal([1.0, 0, 0], a.Lt(b).ToArray());
+        Assert.Equal([1.0, 1, 0], a.Le(b).ToArray());
+        Assert.Equal([0.0, 0, 1], a.Gt(b).ToArray());
+        Assert.Equal([0.0, 1, 1], a.Ge(b).ToArray());
+    }
+
     [Fact]
     public void UnaryOpsComputeTheirFormulas()
     {

@@ -34,4 +34,33 @@ public sealed class VectorMathTests
         Assert.Equal(1f, VectorMath.ExpFloat(Vector<float>.Zero)[0]);
         Assert.True(VectorMath.ExpFloat(new Vector<float>(-1000f))[0] < 1e-37f);
     }
+
+    /// <summary>
+    /// Exp for double lanes is the base library's Vector.Exp (within 1e-15 relative of Math.Exp here), HasExp says
+    /// which types have a SIMD exp, and a type without one is refused by name.
+    /// </summary>
+    [Fact]
+    public void ExpTakesEachTypesOwnSimdFormAndRefusesOthers()
+    {
+        Assert.Equal(Vector.IsHardwareAccelerated, VectorMath.HasExp<float>());
+        Assert.Equal(Vector.IsHardwareAccelerated, VectorMath.HasExp<double>());
+        Assert.False(VectorMath.HasExp<Half>());
+
+        int width = Vector<double>.Count;
+        var lanes = new double[width];
+        for (int i = 0; i < width; i++)
+        {
+            lanes[i] = -20.5 + 13.25 * i;
+        }
+        var e = VectorMath.Exp(new Vector<double>(lanes));
+        for (int i = 0; i < width; i++)
+        {
+            double expected = Math.Exp(lanes[i]);
+            Assert.True(Math.Abs(e[i] - expected) <= 1e-15 * expected, $"exp({lanes[i]}) = {e[i]}, Math.Exp {expected}");
+        }
+        Assert.Equal(1f, VectorMath.Exp(Vector<float>.Zero)[0]);
+
+        var refused = Assert.Throws<NotSupportedException>(() => VectorMath.Exp(default(Vector<Half>)));
+        Assert.Equal("VectorMath.Exp: no SIMD exp for Half", refused.Message);
+    }
 }
