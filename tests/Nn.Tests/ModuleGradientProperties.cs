@@ -45,14 +45,14 @@ public sealed class ModuleGradientProperties
         return Tensor<double>.FromArray(values, shape);
     }
 
-    private static void AssertModuleGradients(Layer<double> module, Tensor<double> input, Rng rng, string what)
+    private static void AssertModuleGradients(Layer<double> module, Tensor<double> input, Rng rng, string what, double tolerance = 1e-6)
     {
         module.Eval();
         var inputShape = input.ShapeArray();
         var x = new Var<double>(input, requiresGrad: true, name: "x");
         var leaves = module.Parameters().Append(x).ToList();
         var result = GradCheck.Run(() => module.Forward(x), leaves, seed: rng.NextUInt64());
-        Assert.True(result.Passed(1e-6), $"{what}, input {Shapes.Format(inputShape)}: {result}");
+        Assert.True(result.Passed(tolerance), $"{what}, input {Shapes.Format(inputShape)}: {result}");
     }
 
     private static int Between(Rng rng, int low, int high) => low + rng.NextInt(high - low + 1);
@@ -90,7 +90,10 @@ public sealed class ModuleGradientProperties
         bool bias = rng.NextInt(2) == 1;
         var attention = new CausalSelfAttention<double>(H * hs, H, 1, 0.0, bias, rng);
         Randomise(attention, rng);
-        AssertModuleGradients(attention, Tensor<double>.Randn(rng, B, T, H * hs), rng, $"attention C {H * hs} heads {H} bias {bias}");
+        // 1e-5, not 1e-6: the central difference's own error, ε²/6 · f‴ with ε = 1e-5, reaches 1e-9 on attention's
+        // softmax of randomised weights, over the 1e-3 floor of the relative error (SCRATCH_SEED=3426376166224061721:
+        // analytic 3.343241e-4, numeric 3.343253e-4). A wrong rule gives errors near 1.
+        AssertModuleGradients(attention, Tensor<double>.Randn(rng, B, T, H * hs), rng, $"attention C {H * hs} heads {H} bias {bias}", tolerance: 1e-5);
     });
 
     [Fact]
