@@ -197,17 +197,20 @@ internal static class MatMulFast
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int rows = Math.Min(mr, mc - ir);
-                ref T aPanel = ref Unsafe.Add(ref aStart, ir * kc); // A[ic + ir.., pc..]: packed
+                ref T aPanel = ref aStart; // the micro-panel A[ic + ir.., pc..]: packed (aRow = 1, aStep = MR) or in place
                 nint aRow = 1, aStep = mr;
-                if (inPlace && rows == mr)
+                if (!inPlace)
+                {
+                    aPanel = ref Unsafe.Add(ref aStart, ir * kc);
+                }
+                else if (rows == mr)
                 {
                     aPanel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p.A), p.AOffsets[b] + (ic + ir) * rs + pc * cs);
                     (aRow, aStep) = (rs, cs);
                 }
-                else if (inPlace)
+                else
                 {
                     MatMulPacking.PackA(p, p.AOffsets[b], ic + ir, rows, pc, kc, aPack); // the last rows, padded to MR
-                    aPanel = ref aStart;
                 }
                 for (int panel = firstPanel; panel < endPanel; panel++)
                 {

@@ -160,7 +160,7 @@ internal static class MatMulMicroKernel
         Store(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, accumulate);
     }
 
-    /// <summary>The same tile without SIMD, for machines that have none; it reads the same packed layout.</summary>
+    /// <summary>The same tile without SIMD, for machines that have none; it reads A and the packed B the same way.</summary>
     private static void RunScalar<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
