@@ -23,7 +23,8 @@ namespace Scratch.Tensors.Kernels;
 /// read them N and M times. The 2·M·N·K flops run from registers and the L1 cache. Reading A in place saves its
 /// copy, which costs most where N is small (the GPT's products: N = 128 … 512 against M = B·T rows), and is as
 /// fast in the kernel, since a micro-panel's MR rows stay in L1 either way.
-/// The sizes: KC = 256 makes an A micro-panel 6 × 256 × 4 bytes = 6 KiB (L1 is 32–48 KiB); NC is chosen so that
+/// The sizes: KC = 256 makes an A micro-panel of floats 6 × 256 × 4 bytes = 6 KiB, or 12 KiB with AVX-512's 12 rows
+/// (L1 is 32–48 KiB); NC is chosen so that
 /// a packed KC × NC block of B is 512 KiB, half of a typical L2.
 /// </summary>
 internal static class MatMulFast
@@ -95,7 +96,7 @@ internal static class MatMulFast
     private static void Gemm<T>(MatMulProblem<T> p, int b, int cores) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = p.M, n = p.N, k = p.K, width = MatMulMicroKernel.Width, nr = MatMulMicroKernel.NR<T>(width);
-        var (mc, nc, kc, rowChunks, columnSplits) = Blocking<T>(m, n, k, nr, cores);
+        var (mc, nc, kc, rowChunks, columnSplits) = Blocking<T>(m, n, k, MatMulMicroKernel.MR(width), nr, cores);
         bool forced = ForcedCores.Value is not null;
 
         T[] bPack = ArrayPool<T>.Shared.Rent(kc * nc);
@@ -154,10 +155,9 @@ internal static class MatMulFast
     /// NC columns of B per packed block (a multiple of NR, at most <see cref="BBlockBytes"/>), KC terms of the sum;
     /// the rows are split into chunks for the threads and, with few chunks, the columns too.
     /// </summary>
-    private static (int Mc, int Nc, int Kc, int RowChunks, int ColumnSplits) Blocking<T>(int m, int n, int k, int nr, int cores)
+    private static (int Mc, int Nc, int Kc, int RowChunks, int ColumnSplits) Blocking<T>(int m, int n, int k, int mr, int nr, int cores)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int mr = MatMulMicroKernel.MR;
         int nc = Math.Max(nr, BBlockBytes / (KC * Unsafe.SizeOf<T>()) / nr * nr);
         nc = Math.Min(nc, RoundUp(n, nr));
         int kc = Math.Min(KC, k);
@@ -177,18 +177,17 @@ internal static class MatMulFast
     private static void Block<T>(in MatMulProblem<T> p, int b, int ic, int mc, int pc, int kc, int jc, int nc, int width,
         int firstPanel, int endPanel, T[] bPack, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        const int mr = MatMulMicroKernel.MR;
-        int nr = MatMulMicroKernel.NR<T>(width);
+        int mr = MatMulMicroKernel.MR(width), nr = MatMulMicroKernel.NR<T>(width);
         int n = p.N;
         int rs = p.ARowStride, cs = p.AColStride;
         bool inPlace = rs == 1 || cs == 1; // A's rows or columns are contiguous: the kernel reads A where it lies
         T[] aPack = ArrayPool<T>.Shared.Rent(inPlace ? mr * kc : RoundUp(mc, mr) * kc);
-        Span<T> edge = stackalloc T[mr * 32]; // one tile, for the ragged edges (NR ≤ 32)
+        Span<T> edge = stackalloc T[mr * nr]; // one tile, for the ragged edges
         try
         {
             if (!inPlace)
             {
-                MatMulPacking.PackA(p, p.AOffsets[b], ic, mc, pc, kc, aPack);
+                MatMulPacking.PackA(p, p.AOffsets[b], ic, mc, pc, kc, mr, aPack);
             }
             ref T aStart = ref MemoryMarshal.GetArrayDataReference(aPack);
             ref T bStart = ref MemoryMarshal.GetArrayDataReference(bPack);
@@ -210,7 +209,7 @@ internal static class MatMulFast
                 }
                 else
                 {
-                    MatMulPacking.PackA(p, p.AOffsets[b], ic + ir, rows, pc, kc, aPack); // the last rows, padded to MR
+                    MatMulPacking.PackA(p, p.AOffsets[b], ic + ir, rows, pc, kc, mr, aPack); // the last rows, padded to MR
                 }
                 for (int panel = firstPanel; panel < endPanel; panel++)
                 {

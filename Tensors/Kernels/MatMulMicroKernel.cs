@@ -22,8 +22,12 @@ namespace Scratch.Tensors.Kernels;
 /// </summary>
 internal static class MatMulMicroKernel
 {
-    /// <summary>The rows of a register tile. 6 rows × 2 vectors = 12 accumulators, which fits the 16 registers of AVX2 as well as the 32 of AVX-512.</summary>
-    public const int MR = 6;
+    /// <summary>
+    /// The rows of a register tile of kernel <paramref name="width"/>: 12 for AVX-512 (12 rows × 2 vectors = 24 accumulators
+    /// of its 32 registers), 6 otherwise (12 accumulators of AVX2's 16). Each step p loads the two vectors of B once for MR
+    /// rows, so a taller tile needs fewer bytes of B per FMA (a vector's bytes ÷ MR), which the L2 cache must deliver.
+    /// </summary>
+    public static int MR(int width) => width == 512 ? 12 : 6;
 
     /// <summary>The kernel this machine runs: 512 (AVX-512), 256 (AVX2) or 0 (scalar).</summary>
     // Stryker disable once Conditional : which kernel this machine runs decides the speed; MatMulForcedPathTests holds every kernel to the reference on any machine
@@ -42,7 +46,7 @@ internal static class MatMulMicroKernel
     /// <summary>Which kernel runs here, for benchmark reports.</summary>
     public static string Name => MachineWidth switch
     {
-        512 => "Vector512 (AVX-512) FMA, 6 x 2 vectors",
+        512 => "Vector512 (AVX-512) FMA, 12 x 2 vectors",
         256 => "Vector256 (AVX2) FMA, 6 x 2 vectors",
         _ => "scalar, 6 x 8",
     };
@@ -78,37 +82,40 @@ internal static class MatMulMicroKernel
         }
     }
 
-    /// <summary>The tile with 512-bit vectors (AVX-512): 6 × 32 floats or 6 × 16 doubles.</summary>
+    /// <summary>
+    /// The tile with 512-bit vectors (AVX-512): 12 × 32 floats or 12 × 16 doubles, 24 accumulators of the 32 registers.
+    /// Rows 0 … 5 of A are read from <paramref name="a"/> and rows 6 … 11 from a second start six rows further, so that
+    /// the same five row offsets serve both halves and the loop's addresses fit in the general-purpose registers.
+    /// </summary>
     private static void Run512<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint w = (nuint)Vector512<T>.Count;
-        nint a1 = aRow, a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow; // where rows 1 … 5 of A start
+        nint a1 = aRow, a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow; // where rows 1 … 5 start, from row 0 or row 6
+        ref T a6 = ref Unsafe.Add(ref a, 6 * aRow);                                  // A[6, p]
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
+        Vector512<T> c90 = default, c91 = default, cA0 = default, cA1 = default, cB0 = default, cB1 = default;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.LoadUnsafe(ref b);     // B[p, 0..w)
             var b1 = Vector512.LoadUnsafe(ref b, w);  // B[p, w..2w)
             var ai = Vector512.Create(a);             // A[0, p] in every lane
-            c00 = Fma(ai, b0, c00);
-            c01 = Fma(ai, b1, c01);
-            ai = Vector512.Create(Unsafe.Add(ref a, a1));
-            c10 = Fma(ai, b0, c10);
-            c11 = Fma(ai, b1, c11);
-            ai = Vector512.Create(Unsafe.Add(ref a, a2));
-            c20 = Fma(ai, b0, c20);
-            c21 = Fma(ai, b1, c21);
-            ai = Vector512.Create(Unsafe.Add(ref a, a3));
-            c30 = Fma(ai, b0, c30);
-            c31 = Fma(ai, b1, c31);
-            ai = Vector512.Create(Unsafe.Add(ref a, a4));
-            c40 = Fma(ai, b0, c40);
-            c41 = Fma(ai, b1, c41);
-            ai = Vector512.Create(Unsafe.Add(ref a, a5));
-            c50 = Fma(ai, b0, c50);
-            c51 = Fma(ai, b1, c51);
+            c00 = Fma(ai, b0, c00); c01 = Fma(ai, b1, c01);
+            ai = Vector512.Create(Unsafe.Add(ref a, a1)); c10 = Fma(ai, b0, c10); c11 = Fma(ai, b1, c11);
+            ai = Vector512.Create(Unsafe.Add(ref a, a2)); c20 = Fma(ai, b0, c20); c21 = Fma(ai, b1, c21);
+            ai = Vector512.Create(Unsafe.Add(ref a, a3)); c30 = Fma(ai, b0, c30); c31 = Fma(ai, b1, c31);
+            ai = Vector512.Create(Unsafe.Add(ref a, a4)); c40 = Fma(ai, b0, c40); c41 = Fma(ai, b1, c41);
+            ai = Vector512.Create(Unsafe.Add(ref a, a5)); c50 = Fma(ai, b0, c50); c51 = Fma(ai, b1, c51);
+            ai = Vector512.Create(a6);                    c60 = Fma(ai, b0, c60); c61 = Fma(ai, b1, c61);
+            ai = Vector512.Create(Unsafe.Add(ref a6, a1)); c70 = Fma(ai, b0, c70); c71 = Fma(ai, b1, c71);
+            ai = Vector512.Create(Unsafe.Add(ref a6, a2)); c80 = Fma(ai, b0, c80); c81 = Fma(ai, b1, c81);
+            ai = Vector512.Create(Unsafe.Add(ref a6, a3)); c90 = Fma(ai, b0, c90); c91 = Fma(ai, b1, c91);
+            ai = Vector512.Create(Unsafe.Add(ref a6, a4)); cA0 = Fma(ai, b0, cA0); cA1 = Fma(ai, b1, cA1);
+            ai = Vector512.Create(Unsafe.Add(ref a6, a5)); cB0 = Fma(ai, b0, cB0); cB1 = Fma(ai, b1, cB1);
             a = ref Unsafe.Add(ref a, aStep);              // on to A[0, p + 1]
+            a6 = ref Unsafe.Add(ref a6, aStep);            // and A[6, p + 1]
             b = ref Unsafe.Add(ref b, 2 * w);
         }
         Store(ref c, c00, c01, accumulate);
@@ -117,6 +124,12 @@ internal static class MatMulMicroKernel
         Store(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, accumulate);
         Store(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, accumulate);
         Store(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, accumulate);
+        Store(ref Unsafe.Add(ref c, 6 * ldc), c60, c61, accumulate);
+        Store(ref Unsafe.Add(ref c, 7 * ldc), c70, c71, accumulate);
+        Store(ref Unsafe.Add(ref c, 8 * ldc), c80, c81, accumulate);
+        Store(ref Unsafe.Add(ref c, 9 * ldc), c90, c91, accumulate);
+        Store(ref Unsafe.Add(ref c, 10 * ldc), cA0, cA1, accumulate);
+        Store(ref Unsafe.Add(ref c, 11 * ldc), cB0, cB1, accumulate);
     }
 
     /// <summary>The same tile with 256-bit vectors (AVX2): 6 × 16 floats or 6 × 8 doubles.</summary>
@@ -164,12 +177,12 @@ internal static class MatMulMicroKernel
     private static void RunScalar<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int nr = NR<T>(0);
-        Span<T> tile = stackalloc T[MR * 8];
+        int nr = NR<T>(0), mr = MR(0);
+        Span<T> tile = stackalloc T[mr * 8];
         tile.Clear();
         for (int p = 0; p < kc; p++)
         {
-            for (int i = 0; i < MR; i++)
+            for (int i = 0; i < mr; i++)
             {
                 T aip = Unsafe.Add(ref a, i * aRow + p * aStep);
                 for (int j = 0; j < nr; j++)
@@ -178,7 +191,7 @@ internal static class MatMulMicroKernel
                 }
             }
         }
-        for (int i = 0; i < MR; i++)
+        for (int i = 0; i < mr; i++)
         {
             for (int j = 0; j < nr; j++)
             {

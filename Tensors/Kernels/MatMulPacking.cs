@@ -24,12 +24,12 @@ namespace Scratch.Tensors.Kernels;
 internal static class MatMulPacking
 {
     /// <summary>
-    /// Packs A_b[i0 .. i0+mc, p0 .. p0+kc) into <paramref name="dst"/> as ⌈mc/MR⌉ micro-panels of MR·kc numbers.
+    /// Packs A_b[i0 .. i0+mc, p0 .. p0+kc) into <paramref name="dst"/> as ⌈mc/MR⌉ micro-panels of MR·kc numbers,
+    /// MR = <paramref name="mr"/>, the tile height of the micro-kernel that will read them.
     /// </summary>
-    public static void PackA<T>(in MatMulProblem<T> p, int offset, int i0, int mc, int p0, int kc, Span<T> dst)
+    public static void PackA<T>(in MatMulProblem<T> p, int offset, int i0, int mc, int p0, int kc, int mr, Span<T> dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        const int mr = MatMulMicroKernel.MR;
         T[] a = p.A;
         int rs = p.ARowStride, cs = p.AColStride;
         for (int ir = 0; ir < mc; ir += mr)
@@ -41,22 +41,18 @@ internal static class MatMulPacking
                 panel.Clear();
             }
             int start = offset + (i0 + ir) * rs + p0 * cs;
-            if (mr == 6 && rows == mr && cs == 1 && start >= 0 && start + (mr - 1) * rs + kc <= a.Length)
+            if (rows == mr && cs == 1 && start >= 0 && start + (mr - 1) * rs + kc <= a.Length)
             {
-                // The common case, a full micro-panel of a row-major A: read six rows side by side, write in order
-                // (written out for MR = 6; another MR takes the general loops below).
+                // The common case, a full micro-panel of a row-major A: read the MR rows side by side, write in order.
                 // The range check above lets the loop index without bounds checks.
-                ref T src = ref MemoryMarshal.GetArrayDataReference(a);
-                src = ref Unsafe.Add(ref src, start);
+                ref T src = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(a), start);
                 ref T d = ref MemoryMarshal.GetReference(panel);
                 for (int k = 0; k < kc; k++)
                 {
-                    Unsafe.Add(ref d, 0) = Unsafe.Add(ref src, k);
-                    Unsafe.Add(ref d, 1) = Unsafe.Add(ref src, rs + k);
-                    Unsafe.Add(ref d, 2) = Unsafe.Add(ref src, 2 * rs + k);
-                    Unsafe.Add(ref d, 3) = Unsafe.Add(ref src, 3 * rs + k);
-                    Unsafe.Add(ref d, 4) = Unsafe.Add(ref src, 4 * rs + k);
-                    Unsafe.Add(ref d, 5) = Unsafe.Add(ref src, 5 * rs + k);
+                    for (int i = 0; i < mr; i++)
+                    {
+                        Unsafe.Add(ref d, i) = Unsafe.Add(ref src, i * rs + k);
+                    }
                     d = ref Unsafe.Add(ref d, mr);
                 }
             }
