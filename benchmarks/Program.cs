@@ -11,6 +11,7 @@ using Scratch.Benchmarks;
 //   dotnet run -c Release --project benchmarks -- tokenize          GPT-2's tokenizer on tiny Shakespeare, tokens/s (see TokenizerSpeed.cs)
 //   dotnet run -c Release --project benchmarks -- sample CKPT       sampling with the KV cache, tokens/s and the bandwidth limit (see SampleSpeed.cs)
 //   dotnet run -c Release --project benchmarks -- peak              the machine's float32 FMA peak, GFLOP/s (see FmaPeak.cs)
+//   dotnet run -c Release --project benchmarks -- kernel            the matmul micro-kernel alone, one thread, GFLOP/s (see MicroKernelSpeed.cs)
 if (args.Length > 0 && args[0] == "gpt-step")
 {
     return GptStep.Run(args[1..]);
@@ -26,6 +27,10 @@ if (args.Length > 0 && args[0] == "sample")
 if (args.Length > 0 && args[0] == "peak")
 {
     return FmaPeak.Run();
+}
+if (args.Length > 0 && args[0] == "kernel")
+{
+    return MicroKernelSpeed.Run();
 }
 if (args.Length > 0 && args[0] == "bdn")
 {
