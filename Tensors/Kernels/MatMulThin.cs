@@ -18,7 +18,7 @@ namespace Scratch.Tensors.Kernels;
 /// sum of scaled rows (axpy), columns split over the cores.</item>
 /// </list>
 /// Any other layout goes to <see cref="MatMulFast"/>. Equal to <see cref="MatMulReference"/> up to rounding (the sums
-/// run in another order).
+/// run in another order), and the same bits on any number of cores.
 /// </summary>
 internal static class MatMulThin
 {

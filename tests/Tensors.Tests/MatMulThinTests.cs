@@ -8,7 +8,8 @@ namespace Scratch.Tensors.Tests;
 /// <summary>
 /// The thin product (M ≤ 4 rows of A: a token at a time) reads B in place, as dot products of contiguous columns
 /// (B = Wᵀ, a Linear layer) or as sums of contiguous rows (B row-major); it must equal the three-loop reference for
-/// every size, batch, stride of A and both layouts of B, in float and double.
+/// every size, batch, stride of A and both layouts of B, in float and double, and give the same bits on any number of
+/// cores.
 /// </summary>
 public sealed class MatMulThinTests
 {
