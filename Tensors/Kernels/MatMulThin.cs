@@ -18,7 +18,7 @@ namespace Scratch.Tensors.Kernels;
 /// sum of scaled rows (axpy), columns split over the cores.</item>
 /// </list>
 /// Any other layout goes to <see cref="MatMulFast"/>. Equal to <see cref="MatMulReference"/> up to rounding (the sums
-/// run in another order).
+/// run in another order), and the same bits on any number of cores.
 /// </summary>
 internal static class MatMulThin
 {
@@ -49,6 +49,9 @@ internal static class MatMulThin
         bool small = (long)p.Batch * p.M * p.N * p.K < ParallelWork;
         int splits = cores == 1 || (forced is null && small) ? 1 : Math.Min(4 * cores, Math.Max(1, p.N / 16)); // column chunks per product
         int tasks = p.Batch * splits;
+        // Chunk edges fall on multiples of W (the lanes of a vector), so that the row sums leave the same columns, the
+        // last N mod W, to their scalar tail whatever the split: the result does not depend on the number of cores.
+        int w = Vector<T>.Count, vectors = (p.N + w - 1) / w;
         if (tasks == 1)
         {
             Columns(p, 0, 0, p.N, dots);
@@ -57,7 +60,8 @@ internal static class MatMulThin
         Parallel.For(0, tasks, task =>
         {
             int b = task / splits, s = task % splits;
-            int first = (int)((long)p.N * s / splits), end = (int)((long)p.N * (s + 1) / splits);
+            int first = Math.Min(p.N, w * (int)((long)vectors * s / splits));
+            int end = Math.Min(p.N, w * (int)((long)vectors * (s + 1) / splits));
             Columns(p, b, first, end, dots);
         });
     }
@@ -232,10 +236,7 @@ internal static class MatMulThin
         {
             return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
         }
-        if (typeof(T) == typeof(double))
-        {
-            return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
-        }
-        return a * b + c;
+        // Otherwise T is double: of the IEEE floating-point types only float and double have a Vector<T>.
+        return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
     }
 }

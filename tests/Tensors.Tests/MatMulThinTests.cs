@@ -1,13 +1,15 @@
 using System.Numerics;
 using FsCheck;
 using FsCheck.Fluent;
+using Scratch.Tensors.Kernels;
 
 namespace Scratch.Tensors.Tests;
 
 /// <summary>
 /// The thin product (M ≤ 4 rows of A: a token at a time) reads B in place, as dot products of contiguous columns
 /// (B = Wᵀ, a Linear layer) or as sums of contiguous rows (B row-major); it must equal the three-loop reference for
-/// every size, batch, stride of A and both layouts of B, in float and double.
+/// every size, batch, stride of A and both layouts of B, in float and double, and give the same bits on any number of
+/// cores.
 /// </summary>
 public sealed class MatMulThinTests
 {
@@ -76,5 +78,131 @@ public sealed class MatMulThinTests
         AssertClose(Tensor<float>.MatMulReference(q, keys.Transpose(1, 2)), q.MatMul(keys.Transpose(1, 2)), hs);
         var att = Tensor<float>.Randn(rng, H, 1, L);
         AssertClose(Tensor<float>.MatMulReference(att, keys), att.MatMul(keys), L);
+    }
+
+    /// <summary>
+    /// A problem (batch 2, M 3, K 2·W + 3, N 11) whose C starts full of NaN, as an uninitialized array may: the kernel
+    /// must write every element (the row sums start from C[i, first..end) and so must clear it first).
+    /// </summary>
+    private static void WritesEveryElementOfC<T>(bool transposedB, int? cores) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int batch = 2, M = 3, K = 2 * Vector<T>.Count + 3, N = 11;
+        var rng = new Rng(5);
+        T[] a = Tensor<T>.Randn(rng, batch * M * K).ToArray(), b = Tensor<T>.Randn(rng, batch * K * N).ToArray();
+        int[] aOffsets = [0, M * K], bOffsets = [0, K * N];
+        // B_b[k, j] = b[offset + k·N + j] (row-major) or b[offset + j·K + k] (transposed: columns contiguous)
+        var (bRowStride, bColStride) = transposedB ? (1, K) : (N, 1);
+        MatMulProblem<T> Problem(T[] c) => new(M, N, K, a, aOffsets, K, 1, b, bOffsets, bRowStride, bColStride, c);
+
+        var expected = new T[batch * M * N];
+        Array.Fill(expected, T.NaN);
+        MatMulReference.Run(Problem(expected));
+        var actual = new T[batch * M * N];
+        Array.Fill(actual, T.NaN);
+        MatMulThin.ForcedCores.Value = cores;
+        try
+        {
+            MatMulThin.Run(Problem(actual));
+        }
+        finally
+        {
+            MatMulThin.ForcedCores.Value = null;
+        }
+        Assert.DoesNotContain(expected, T.IsNaN); // the reference writes every element too
+        AssertClose(new Tensor<T>(expected, [batch, M, N]), new Tensor<T>(actual, [batch, M, N]), K);
+    }
+
+    [Theory]
+    [InlineData(false, null)]
+    [InlineData(true, null)]
+    [InlineData(false, 3)]
+    [InlineData(true, 3)]
+    public void EveryElementOfCIsWrittenWhateverItHeld(bool transposedB, int? cores)
+    {
+        WritesEveryElementOfC<float>(transposedB, cores);
+        WritesEveryElementOfC<double>(transposedB, cores);
+    }
+
+    /// <summary>
+    /// x·y as the thin kernel sums it: W lane sums (W = Vector&lt;T&gt;.Count), lane l adding x[k]·y[k] for k ≡ l (mod W)
+    /// over whole vectors with a fused multiply-add, the lanes added together, then the last K mod W products one by one.
+    /// </summary>
+    private static T LaneDot<T>(Func<int, T> x, Func<int, T> y, int K) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int W = Vector<T>.Count, k = 0;
+        var lanes = new T[W];
+        for (; k + W <= K; k += W)
+        {
+            for (int l = 0; l < W; l++)
+            {
+                lanes[l] = T.FusedMultiplyAdd(x(k + l), y(k + l), lanes[l]);
+            }
+        }
+        T d = Vector.Sum(new Vector<T>(lanes));
+        for (; k < K; k++)
+        {
+            d += x(k) * y(k);
+        }
+        return d;
+    }
+
+    /// <summary>
+    /// The thin kernel on one thread, bit for bit: with B's columns contiguous each C[i, j] is <see cref="LaneDot{T}"/>;
+    /// with B row-major C[i, j] = Σₖ A[i, k]·B[k, j] in order of k, fused for the columns that fill whole vectors
+    /// (j &lt; N − N mod W) and rounded twice for the last N mod W. Rows 1 to 4 and both layouts take this kernel; a
+    /// product sent to the blocked GEMM instead sums in another order and differs in the last bits.
+    /// </summary>
+    private static void ThinProductIsTheLaneSum<T>(int m, bool transposedB, int cores) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int W = Vector<T>.Count, K = 3 * W + 5, N = 9 * W + 3; // N ≥ 32: split over the columns when cores > 1
+        var rng = new Rng(11);
+        var a = Tensor<T>.Randn(rng, m, K);
+        var b = transposedB ? Tensor<T>.Randn(rng, N, K).Transpose(0, 1) : Tensor<T>.Randn(rng, K, N); // (K, N)
+        MatMulThin.ForcedCores.Value = cores;
+        Tensor<T> c;
+        try
+        {
+            c = a.MatMul(b); // (m, N)
+        }
+        finally
+        {
+            MatMulThin.ForcedCores.Value = null;
+        }
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < N; j++)
+            {
+                T expected;
+                if (transposedB)
+                {
+                    expected = LaneDot(k => a[i, k], k => b[k, j], K);
+                }
+                else
+                {
+                    expected = T.Zero;
+                    for (int k = 0; k < K; k++)
+                    {
+                        expected = j < N - N % W ? T.FusedMultiplyAdd(a[i, k], b[k, j], expected) : expected + a[i, k] * b[k, j];
+                    }
+                }
+                Assert.True(c[i, j] == expected, $"{typeof(T).Name} M {m}, cores {cores}, B {(transposedB ? "transposed" : "row-major")}: C[{i}, {j}] = {c[i, j]}, the thin kernel's sum is {expected}");
+            }
+        }
+    }
+
+    /// <summary>The same bits on one core and split over the columns as on 3 or 8 cores.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public void ThinProductsAreTheLaneSumsBitForBitOnAnyNumberOfCores(int m)
+    {
+        foreach (int cores in new[] { 1, 3, 8 })
+        {
+            foreach (bool transposedB in new[] { true, false })
+            {
+                ThinProductIsTheLaneSum<float>(m, transposedB, cores);
+                ThinProductIsTheLaneSum<double>(m, transposedB, cores);
+            }
+        }
     }
 }
