@@ -153,4 +153,16 @@ public sealed class MatMulBlockingTests
 
     [Fact]
     public void TheSumIsCutIntoSlicesOf256TermsDouble() => TheSumIsCutIntoSlicesOf256Terms<double>(1.0 / (1 << 27));
+
+    /// <summary>Each kernel's name, which benchmark reports print, states its SIMD width and its tile of floats, MR × NR.</summary>
+    [Theory]
+    [InlineData(512, "Vector512 (AVX-512) FMA, 12 x 2 vectors", 12, 32)]
+    [InlineData(256, "Vector256 (AVX2) FMA, 6 x 2 vectors", 6, 16)]
+    [InlineData(0, "scalar, 6 x 8", 6, 8)]
+    public void EachKernelsNameStatesItsTile(int width, string name, int mr, int nr)
+    {
+        Assert.Equal(name, MatMulMicroKernel.NameOf(width));
+        Assert.Equal(mr, MatMulMicroKernel.MR(width));
+        Assert.Equal(nr, MatMulMicroKernel.NR<float>(width));
+    }
 }
