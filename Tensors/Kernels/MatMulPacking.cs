@@ -42,6 +42,7 @@ internal static class MatMulPacking
             int start = offset + (i0 + ir) * rs + p0 * cs;
             // Stryker disable once all : which way the copy walks changes only the order of the reads, not a number copied
             bool alongRows = cs == 1 || Math.Abs(cs) <= Math.Abs(rs);
+            // Stryker disable once Negate : the same choice as above
             if (alongRows)
             {
                 // Rows of A are the short stride (row-major A): walk along each row.
@@ -91,9 +92,7 @@ internal static class MatMulPacking
                 panel.Clear();
             }
             int start = offset + p0 * rs + (j0 + jr) * cs;
-            // Stryker disable once all : which of the three copies runs changes only the order of the reads, not a number copied
-            bool rowsContiguous = cs == 1, alongRows = Math.Abs(cs) <= Math.Abs(rs);
-            if (rowsContiguous)
+            if (cs == 1)
             {
                 // Rows of B are contiguous: each row of the panel is one block copy.
                 for (int k = 0; k < kc; k++)
@@ -101,27 +100,42 @@ internal static class MatMulPacking
                     b.AsSpan(start + k * rs, cols).CopyTo(panel.Slice(k * nr, cols));
                 }
             }
-            else if (alongRows)
-            {
-                for (int k = 0; k < kc; k++)
-                {
-                    int at = start + k * rs;
-                    for (int j = 0; j < cols; j++)
-                    {
-                        panel[k * nr + j] = b[at + j * cs];
-                    }
-                }
-            }
             else
             {
-                // Columns of B are the short stride (a transposed view, as in x · Wᵀ): walk down each column.
+                CopyStrided(b, start, rs, cs, kc, cols, nr, panel);
+            }
+        }
+    }
+
+    /// <summary>
+    /// panel[k·NR + j] = b[start + k·rs + j·cs] for k &lt; kc, j &lt; cols (NR = <paramref name="nr"/>): a B micro-panel
+    /// whose rows are not contiguous, read along its shorter stride.
+    /// </summary>
+    private static void CopyStrided<T>(T[] b, int start, int rs, int cs, int kc, int cols, int nr, Span<T> panel)
+    {
+        // Stryker disable once all : which way the copy walks changes only the order of the reads, not a number copied
+        bool alongRows = Math.Abs(cs) <= Math.Abs(rs);
+        // Stryker disable once Negate : the same choice as above
+        if (alongRows)
+        {
+            for (int k = 0; k < kc; k++)
+            {
+                int at = start + k * rs;
                 for (int j = 0; j < cols; j++)
                 {
-                    int at = start + j * cs;
-                    for (int k = 0; k < kc; k++)
-                    {
-                        panel[k * nr + j] = b[at + k * rs];
-                    }
+                    panel[k * nr + j] = b[at + j * cs];
+                }
+            }
+        }
+        else
+        {
+            // Columns of B are the short stride (a transposed view, as in x · Wᵀ): walk down each column.
+            for (int j = 0; j < cols; j++)
+            {
+                int at = start + j * cs;
+                for (int k = 0; k < kc; k++)
+                {
+                    panel[k * nr + j] = b[at + k * rs];
                 }
             }
         }
