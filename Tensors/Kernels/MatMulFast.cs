@@ -150,7 +150,6 @@ internal static class MatMulFast
                     {
                         int ic = task / columnSplits * mc, split = task % columnSplits;
                         int firstPanel = split * panelsPerSplit, endPanel = Math.Min(panels, firstPanel + panelsPerSplit);
-                        // Stryker disable once Equality : with no panel (firstPanel = endPanel) Block computes nothing
                         if (firstPanel < endPanel)
                         {
                             Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, width, firstPanel, endPanel, bPack, accumulate);
@@ -178,11 +177,11 @@ internal static class MatMulFast
         // Stryker disable once all : the same
         nc = Math.Min(nc, RoundUp(n, nr));
         int kc = Math.Min(KC, k);
-        // Stryker disable once all : the height of a block of rows (clamped below) decides only the speed: each C[i, j] gets the same sum in the same order
+        // Stryker disable once Conditional,Equality,Linq : the height of a block of rows (clamped below) decides only the speed: each C[i, j] gets the same sum in the same order
         int mc = cores == 1 ? 64 * mr : RoundUp(Math.Max(1, m / (4 * cores)), mr);
         mc = Math.Clamp(mc, mr, 64 * mr);
         int rowChunks = (m + mc - 1) / mc;
-        // Stryker disable once all : into how many parts (at least 1) the columns are split decides only the speed; panelsPerSplit covers them all
+        // Stryker disable once Conditional,Equality,Arithmetic : into how many parts (at least 1) the columns are split decides only the speed; panelsPerSplit covers them all
         int columnSplits = cores == 1 ? 1 : Math.Max(1, 2 * cores / rowChunks);
         return (mc, nc, kc, rowChunks, columnSplits);
     }
