@@ -122,6 +122,7 @@ internal static class MatMulFast
                     bool accumulate = pc > 0; // the first slice of the sum writes C, the others add to it
                     // Stryker disable once Equality : on one core the loop below computes the same blocks as the parallel path, without the threads
                     bool serial = cores == 1;
+                    // Stryker disable once Negate : the same choice as above
                     if (serial)
                     {
                         MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, panels, bPack);
