@@ -52,13 +52,16 @@ internal static class MatMulFast
     /// <summary>Computes every C_b of the problem; equal to <see cref="MatMulReference.Run{T}"/> up to rounding.</summary>
     public static void Run<T>(MatMulProblem<T> p) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Stryker disable once Logical : C is empty when M, N or the batch is 0, and the code below writes nothing into it (its loops run zero times)
         if (p.M == 0 || p.N == 0 || p.Batch == 0)
         {
+            // Stryker disable once Statement : the same: an empty C, and loops below that run zero times; the return only skips the set-up
             return;
         }
         if (p.K == 0)
         {
             p.C.AsSpan(0, p.Batch * p.M * p.N).Clear(); // an empty sum
+            // Stryker disable once Statement : with K = 0 the code below adds no slice of the sum (its loop over p runs zero times), so C stays the zeros just written
             return;
         }
         if (MatMulThin.Applies(p))
@@ -66,19 +69,24 @@ internal static class MatMulFast
             MatMulThin.Run(p); // a few rows of A (a token at a time): read B once, in place, instead of packing it
             return;
         }
+        // Stryker disable once Arithmetic : the work only chooses the path (below); every path sums each C[i, j] over p in the same order, so the choice decides only the speed (MatMulForcedPathTests, MatMulBlockingTests)
         long work = (long)p.M * p.N * p.K;
         int? forced = ForcedCores.Value;
+        // Stryker disable once NullCoalescing : the number of cores only chooses the path and the split; every path sums each C[i, j] over p in the same order, so the choice decides only the speed (MatMulForcedPathTests, MatMulBlockingTests)
         int cores = forced ?? Environment.ProcessorCount;
         // Stryker disable once Equality,Arithmetic : below this much work one thread is faster; every path sums each C[i, j] over p in the same order (MatMulForcedPathTests)
         bool small = work * p.Batch < ParallelWork;
-        if (cores == 1 || (forced is null && small))
+        // Stryker disable once all : one thread, whole products per thread, or each product split over the cores: every path sums each C[i, j] over p in the same order, so the choice decides only the speed (MatMulForcedPathTests, MatMulBlockingTests)
+        bool oneThread = cores == 1 || (forced is null && small), wholeProducts = p.Batch >= 4 * cores || (p.Batch >= cores && work < ParallelWork);
+        // Stryker disable once Negate : the same choice as above
+        if (oneThread)
         {
             for (int b = 0; b < p.Batch; b++)
             {
                 Gemm(p, b, cores: 1);
             }
         }
-        else if (p.Batch >= 4 * cores || (p.Batch >= cores && work < ParallelWork))
+        else if (wholeProducts)
         {
             // Many products (attention: one per batch and head): give each thread whole products.
             Parallel.For(0, p.Batch, b => Gemm(p, b, cores: 1));
@@ -97,6 +105,7 @@ internal static class MatMulFast
     {
         int m = p.M, n = p.N, k = p.K, width = MatMulMicroKernel.Width, nr = MatMulMicroKernel.NR<T>(width);
         var (mc, nc, kc, rowChunks, columnSplits) = Blocking<T>(m, n, k, MatMulMicroKernel.MR(width), nr, cores);
+        // Stryker disable once Equality : it only lets a small block of B be packed by several threads (below), the same copy
         bool forced = ForcedCores.Value is not null;
 
         T[] bPack = ArrayPool<T>.Shared.Rent(kc * nc);
@@ -111,7 +120,10 @@ internal static class MatMulFast
                 {
                     int kcb = Math.Min(kc, k - pc);
                     bool accumulate = pc > 0; // the first slice of the sum writes C, the others add to it
-                    if (cores == 1)
+                    // Stryker disable once Equality : on one core the loop below computes the same blocks as the parallel path, without the threads
+                    bool serial = cores == 1;
+                    // Stryker disable once Negate : the same choice as above
+                    if (serial)
                     {
                         MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, panels, bPack);
                         for (int ic = 0; ic < m; ic += mc)
@@ -120,7 +132,10 @@ internal static class MatMulFast
                         }
                         continue;
                     }
-                    if (!forced && (long)kcb * ncb < SerialPackElements)
+                    // Stryker disable once all : one thread or several pack the same numbers into the same places
+                    bool serialPack = !forced && (long)kcb * ncb < SerialPackElements;
+                    // Stryker disable once Negate : the same choice as above
+                    if (serialPack)
                     {
                         MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, panels, bPack);
                     }
@@ -158,12 +173,16 @@ internal static class MatMulFast
     private static (int Mc, int Nc, int Kc, int RowChunks, int ColumnSplits) Blocking<T>(int m, int n, int k, int mr, int nr, int cores)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Stryker disable once all : the width of a block of columns decides only the speed: each C[i, j] gets the same sum in the same order
         int nc = Math.Max(nr, BBlockBytes / (KC * Unsafe.SizeOf<T>()) / nr * nr);
+        // Stryker disable once all : the same
         nc = Math.Min(nc, RoundUp(n, nr));
         int kc = Math.Min(KC, k);
+        // Stryker disable once Conditional,Equality,Linq : the height of a block of rows (clamped below) decides only the speed: each C[i, j] gets the same sum in the same order
         int mc = cores == 1 ? 64 * mr : RoundUp(Math.Max(1, m / (4 * cores)), mr);
         mc = Math.Clamp(mc, mr, 64 * mr);
         int rowChunks = (m + mc - 1) / mc;
+        // Stryker disable once Conditional,Equality,Arithmetic : into how many parts (at least 1) the columns are split decides only the speed; panelsPerSplit covers them all
         int columnSplits = cores == 1 ? 1 : Math.Max(1, 2 * cores / rowChunks);
         return (mc, nc, kc, rowChunks, columnSplits);
     }
@@ -180,6 +199,7 @@ internal static class MatMulFast
         int mr = MatMulMicroKernel.MR(width), nr = MatMulMicroKernel.NR<T>(width);
         int n = p.N;
         int rs = p.ARowStride, cs = p.AColStride;
+        // Stryker disable once all : packed or read in place through any two strides, the kernel multiplies the same numbers in the same order; packing only makes a strided A faster to read
         bool inPlace = rs == 1 || cs == 1; // A's rows or columns are contiguous: the kernel reads A where it lies
         T[] aPack = ArrayPool<T>.Shared.Rent(inPlace ? mr * kc : RoundUp(mc, mr) * kc);
         Span<T> edge = stackalloc T[mr * nr]; // one tile, for the ragged edges

@@ -44,7 +44,10 @@ internal static class MatMulMicroKernel
     public static int Width => ForcedWidth.Value ?? MachineWidth;
 
     /// <summary>Which kernel runs here, for benchmark reports.</summary>
-    public static string Name => MachineWidth switch
+    public static string Name => NameOf(MachineWidth);
+
+    /// <summary>The name of kernel <paramref name="width"/> (512, 256 or 0) and its tile, MR × NR for floats.</summary>
+    internal static string NameOf(int width) => width switch
     {
         512 => "Vector512 (AVX-512) FMA, 12 x 2 vectors",
         256 => "Vector256 (AVX2) FMA, 6 x 2 vectors",
@@ -179,6 +182,7 @@ internal static class MatMulMicroKernel
     {
         int nr = NR<T>(0), mr = MR(0);
         Span<T> tile = stackalloc T[mr * 8];
+        // Stryker disable once Statement : stackalloc memory is already zeroed here (the compiler's localsinit; the project has no SkipLocalsInit); the explicit zeroing says what the sum starts from
         tile.Clear();
         for (int p = 0; p < kc; p++)
         {
@@ -201,7 +205,10 @@ internal static class MatMulMicroKernel
         }
     }
 
-    /// <summary>a·b + c rounded once. The typeof tests are constants to the JIT, which keeps only the live branch.</summary>
+    /// <summary>
+    /// a·b + c rounded once, for T = float or double (a tensor's two element types). typeof(T) is a constant to the JIT,
+    /// which keeps only the live branch.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<T> Fma<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c)
     {
@@ -209,11 +216,7 @@ internal static class MatMulMicroKernel
         {
             return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
         }
-        if (typeof(T) == typeof(double))
-        {
-            return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        }
-        return a * b + c;
+        return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     }
 
     /// <inheritdoc cref="Fma{T}(Vector512{T}, Vector512{T}, Vector512{T})"/>
@@ -224,11 +227,7 @@ internal static class MatMulMicroKernel
         {
             return Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
         }
-        if (typeof(T) == typeof(double))
-        {
-            return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
-        }
-        return a * b + c;
+        return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
     }
 
     /// <summary>Writes (or adds) one tile row, two vectors wide, at <paramref name="c"/>.</summary>
