@@ -78,7 +78,7 @@ internal static class MatMulFast
         bool small = work * p.Batch < ParallelWork;
         // Stryker disable once all : one thread, whole products per thread, or each product split over the cores: every path sums each C[i, j] over p in the same order, so the choice decides only the speed (MatMulForcedPathTests, MatMulBlockingTests)
         bool oneThread = cores == 1 || (forced is null && small), wholeProducts = p.Batch >= 4 * cores || (p.Batch >= cores && work < ParallelWork);
-        // Stryker disable once Negate : the same choice as above
+        // Stryker disable once Boolean : the same choice as above
         if (oneThread)
         {
             for (int b = 0; b < p.Batch; b++)
@@ -122,7 +122,7 @@ internal static class MatMulFast
                     bool accumulate = pc > 0; // the first slice of the sum writes C, the others add to it
                     // Stryker disable once Equality : on one core the loop below computes the same blocks as the parallel path, without the threads
                     bool serial = cores == 1;
-                    // Stryker disable once Negate : the same choice as above
+                    // Stryker disable once Boolean : the same choice as above
                     if (serial)
                     {
                         MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, panels, bPack);
@@ -134,7 +134,7 @@ internal static class MatMulFast
                     }
                     // Stryker disable once all : one thread or several pack the same numbers into the same places
                     bool serialPack = !forced && (long)kcb * ncb < SerialPackElements;
-                    // Stryker disable once Negate : the same choice as above
+                    // Stryker disable once Boolean : the same choice as above
                     if (serialPack)
                     {
                         MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, panels, bPack);

@@ -42,7 +42,7 @@ internal static class MatMulPacking
             int start = offset + (i0 + ir) * rs + p0 * cs;
             // Stryker disable once all : which way the copy walks changes only the order of the reads, not a number copied
             bool alongRows = cs == 1 || Math.Abs(cs) <= Math.Abs(rs);
-            // Stryker disable once Negate : the same choice as above
+            // Stryker disable once Boolean : the same choice as above
             if (alongRows)
             {
                 // Rows of A are the short stride (row-major A): walk along each row.
@@ -115,7 +115,7 @@ internal static class MatMulPacking
     {
         // Stryker disable once all : which way the copy walks changes only the order of the reads, not a number copied
         bool alongRows = Math.Abs(cs) <= Math.Abs(rs);
-        // Stryker disable once Negate : the same choice as above
+        // Stryker disable once Boolean : the same choice as above
         if (alongRows)
         {
             for (int k = 0; k < kc; k++)
