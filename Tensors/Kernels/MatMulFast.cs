@@ -132,21 +132,7 @@ internal static class MatMulFast
                         }
                         continue;
                     }
-                    // Stryker disable once all : one thread or several pack the same numbers into the same places
-                    bool serialPack = !forced && (long)kcb * ncb < SerialPackElements;
-                    // Stryker disable once Boolean : the same choice as above
-                    if (serialPack)
-                    {
-                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, panels, bPack);
-                    }
-                    else
-                    {
-                        Parallel.For(0, cores, t =>
-                        {
-                            int first = t * panels / cores, end = (t + 1) * panels / cores;
-                            MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, first, end, bPack);
-                        });
-                    }
+                    PackBlockOfB(p, b, pc, kcb, jc, ncb, nr, panels, bPack, cores, forced);
                     Parallel.For(0, rowChunks * columnSplits, task =>
                     {
                         int ic = task / columnSplits * mc, split = task % columnSplits;
@@ -163,6 +149,29 @@ internal static class MatMulFast
         {
             ArrayPool<T>.Shared.Return(bPack);
         }
+    }
+
+    /// <summary>
+    /// Packs the block B_b[pc .. pc+kc, jc .. jc+nc) into <paramref name="bPack"/> as <paramref name="panels"/> micro-panels
+    /// NR = <paramref name="nr"/> wide: on one thread when the block is small (unless <paramref name="forced"/>), else
+    /// each of the <paramref name="cores"/> threads packs its share of the panels.
+    /// </summary>
+    private static void PackBlockOfB<T>(MatMulProblem<T> p, int b, int pc, int kc, int jc, int nc, int nr, int panels, T[] bPack,
+        int cores, bool forced) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Stryker disable once all : one thread or several pack the same numbers into the same places
+        bool serialPack = !forced && (long)kc * nc < SerialPackElements;
+        // Stryker disable once Boolean : the same choice as above
+        if (serialPack)
+        {
+            MatMulPacking.PackB(p, p.BOffsets[b], pc, kc, jc, nc, nr, 0, panels, bPack);
+            return;
+        }
+        Parallel.For(0, cores, t =>
+        {
+            int first = t * panels / cores, end = (t + 1) * panels / cores;
+            MatMulPacking.PackB(p, p.BOffsets[b], pc, kc, jc, nc, nr, first, end, bPack);
+        });
     }
 
     /// <summary>
