@@ -40,33 +40,7 @@ internal static class MatMulPacking
                 panel.Clear();
             }
             int start = offset + (i0 + ir) * rs + p0 * cs;
-            // Stryker disable once all : which way the copy walks changes only the order of the reads, not a number copied
-            bool alongRows = cs == 1 || Math.Abs(cs) <= Math.Abs(rs);
-            // Stryker disable once Boolean : the same choice as above
-            if (alongRows)
-            {
-                // Rows of A are the short stride (row-major A): walk along each row.
-                for (int i = 0; i < rows; i++)
-                {
-                    int at = start + i * rs;
-                    for (int k = 0; k < kc; k++)
-                    {
-                        panel[k * mr + i] = a[at + k * cs];
-                    }
-                }
-            }
-            else
-            {
-                // Columns are the short stride (a transposed view): walk down each column.
-                for (int k = 0; k < kc; k++)
-                {
-                    int at = start + k * cs;
-                    for (int i = 0; i < rows; i++)
-                    {
-                        panel[k * mr + i] = a[at + i * rs];
-                    }
-                }
-            }
+            CopyPanel(a, start, cs, rs, kc, rows, mr, panel); // panel[k·MR + i] = A[i0 + ir + i, p0 + k]
         }
     }
 
@@ -102,40 +76,40 @@ internal static class MatMulPacking
             }
             else
             {
-                CopyStrided(b, start, rs, cs, kc, cols, nr, panel);
+                CopyPanel(b, start, rs, cs, kc, cols, nr, panel); // panel[k·NR + j] = B[p0 + k, j0 + jr + j]
             }
         }
     }
 
     /// <summary>
-    /// panel[k·NR + j] = b[start + k·rs + j·cs] for k &lt; kc, j &lt; cols (NR = <paramref name="nr"/>): a B micro-panel
-    /// whose rows are not contiguous, read along its shorter stride.
+    /// panel[k·width + i] = src[start + k·kStep + i·iStep] for k &lt; kc, i &lt; count: one micro-panel of A (i a row,
+    /// width MR) or of B (i a column, width NR) copied through its two strides, walking along the shorter one.
     /// </summary>
-    private static void CopyStrided<T>(T[] b, int start, int rs, int cs, int kc, int cols, int nr, Span<T> panel)
+    private static void CopyPanel<T>(T[] src, int start, int kStep, int iStep, int kc, int count, int width, Span<T> panel)
     {
         // Stryker disable once all : which way the copy walks changes only the order of the reads, not a number copied
-        bool alongRows = Math.Abs(cs) <= Math.Abs(rs);
+        bool alongI = Math.Abs(iStep) <= Math.Abs(kStep);
         // Stryker disable once Boolean : the same choice as above
-        if (alongRows)
+        if (alongI)
         {
             for (int k = 0; k < kc; k++)
             {
-                int at = start + k * rs;
-                for (int j = 0; j < cols; j++)
+                int at = start + k * kStep;
+                for (int i = 0; i < count; i++)
                 {
-                    panel[k * nr + j] = b[at + j * cs];
+                    panel[k * width + i] = src[at + i * iStep];
                 }
             }
         }
         else
         {
-            // Columns of B are the short stride (a transposed view, as in x · Wᵀ): walk down each column.
-            for (int j = 0; j < cols; j++)
+            // The short stride is k's (a row-major A, or a transposed B as in x · Wᵀ): walk along k for each i.
+            for (int i = 0; i < count; i++)
             {
-                int at = start + j * cs;
+                int at = start + i * iStep;
                 for (int k = 0; k < kc; k++)
                 {
-                    panel[k * nr + j] = b[at + k * rs];
+                    panel[k * width + i] = src[at + k * kStep];
                 }
             }
         }
