@@ -54,8 +54,8 @@ internal static class MatMulFast
     {
         // Stryker disable once Logical : C is empty when M, N or the batch is 0, and the code below writes nothing into it (its loops run zero times)
         if (p.M == 0 || p.N == 0 || p.Batch == 0)
+        // Stryker disable once Block,Statement : the same: an empty C, and loops below that run zero times; the return only skips the set-up
         {
-            // Stryker disable once Statement : the same: an empty C, and loops below that run zero times; the return only skips the set-up
             return;
         }
         if (p.K == 0)
@@ -165,6 +165,7 @@ internal static class MatMulFast
         if (serialPack)
         {
             MatMulPacking.PackB(p, p.BOffsets[b], pc, kc, jc, nc, nr, 0, panels, bPack);
+            // Stryker disable once Statement : without the return the threads below pack the same numbers again, into the same places
             return;
         }
         Parallel.For(0, cores, t =>
