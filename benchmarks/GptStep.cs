@@ -3,6 +3,7 @@ using Scratch.Autograd;
 using Scratch.Gpt.Data;
 using Scratch.Gpt.Model;
 using Scratch.Gpt.Tokenizers;
+using Scratch.Gpt.Training;
 using Scratch.Nn.Optimizers;
 using Scratch.Tensors;
 
@@ -12,7 +13,8 @@ namespace Scratch.Benchmarks;
 /// One GPT training step, timed: the Scratch side of <c>gpt_step_side_by_side.sh</c>, the same step as
 /// <c>gpt_step_pytorch.py</c>. nanoGPT's CPU config: the baby preset (4 layers, 4 heads, C = 128, T = 64,
 /// V = 65, no dropout, no bias), B = 12, AdamW (η = 1e-3, β = (0.9, 0.99), λ = 0.1 on 2-D parameters only),
-/// gradient clipping at 1.0. A step is forward, backward, clip, AdamW step, zero grads; the batch is drawn
+/// gradient clipping at 1.0. A step is forward, backward, clip, AdamW step, zero grads, and the
+/// collection of the step's garbage that <c>scratch train</c> runs after each step (<c>StepGarbage</c>); the batch is drawn
 /// outside the timed region, as in the PyTorch script. Another preset and batch size can be named, e.g. nanoGPT's
 /// Shakespeare model as it would be trained on a CPU (6 layers, 6 heads, C = 384, T = 256, dropout 0.2, B = 12).
 /// <code>
@@ -47,7 +49,7 @@ public static class GptStep
 
         long forwardBytes = 0, backwardBytes = 0; // allocated by the forward and the backward passes of the timed steps
         bool timing = false;
-        double Step()
+        double Update() // forward, backward, clip, AdamW, zero_grad; returns the loss
         {
             long start = timing ? GC.GetTotalAllocatedBytes(precise: true) : 0;
             var (_, loss) = model.Forward(x, y, B, T);
@@ -62,6 +64,12 @@ public static class GptStep
             optimizer.Step();
             optimizer.ZeroGrad();
             return loss.Value.Item();
+        }
+        double Step()
+        {
+            double loss = Update();
+            StepGarbage.Collect(); // as scratch train does at the end of each step (TrainingRun.Step)
+            return loss;
         }
 
         data.GetBatch(DataSplit.Train, B, T, rng, x, y);

@@ -166,12 +166,21 @@ internal sealed class TrainingRun
 
     /// <summary>
     /// One training step at learning rate <paramref name="lr"/>: a batch, forward, backward, clip the gradient norm,
-    /// AdamW, zero the gradients. With <paramref name="watched"/>, the gradients before clipping and how far the step moved
-    /// each weight are measured too (<see cref="TrainingWatch"/>); the step itself is the same.
+    /// AdamW, zero the gradients, then free the step's tensors (<see cref="StepGarbage"/>). With <paramref name="watched"/>,
+    /// the gradients before clipping and how far the step moved each weight are measured too (<see cref="TrainingWatch"/>);
+    /// the step itself is the same.
     /// </summary>
     public (double Loss, double Milliseconds, TrainingStats? Stats) Step(double lr, bool watched)
     {
         var stopwatch = Stopwatch.StartNew();
+        var (loss, stats) = Update(lr, watched);
+        StepGarbage.Collect(); // Update has returned: nothing holds the step's graph any more
+        return (loss, stopwatch.Elapsed.TotalMilliseconds, stats);
+    }
+
+    /// <summary>The step's arithmetic: batch, forward, backward, clip, AdamW, zero_grad; returns the loss.</summary>
+    private (double Loss, TrainingStats? Stats) Update(double lr, bool watched)
+    {
         optimizer.LearningRate = lr;
         data.GetBatch(DataSplit.Train, B, T, dataRng, x, y); // x, y: (B, T)
         var (_, loss) = Model.Forward(x, y, B, T);             // loss: the mean over B·T tokens
@@ -186,7 +195,7 @@ internal sealed class TrainingRun
         stepLosses.Add(lossf);
         var stats = watch?.AfterStep(Iteration, lr, lossf); // how far the step moved each weight
         optimizer.ZeroGrad();
-        return (lossf, stopwatch.Elapsed.TotalMilliseconds, stats);
+        return (lossf, stats);
     }
 
     /// <summary>Replaces the checkpoint in --out with this state, all files at once (<see cref="CheckpointDirectory"/>).</summary>
