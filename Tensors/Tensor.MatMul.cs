@@ -11,15 +11,24 @@ public sealed partial class Tensor<T>
     /// a column vector; their added dimension is removed from the result. Transposed views are read
     /// through their strides, without copying.
     /// </summary>
-    public static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b) => MatMul(a, b, reference: false);
+    public static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b) => MatMul(a, b, destination: null, reference: false);
 
     /// <summary>This tensor times <paramref name="other"/> (see <see cref="MatMul(Tensor{T}, Tensor{T})"/>).</summary>
     public Tensor<T> MatMul(Tensor<T> other) => MatMul(this, other);
 
-    /// <summary>The same product computed by the plain three-loop reference kernel.</summary>
-    internal static Tensor<T> MatMulReference(Tensor<T> a, Tensor<T> b) => MatMul(a, b, reference: true);
+    /// <summary>
+    /// The same product written into <paramref name="destination"/>, as <c>torch.matmul(a, b, out=destination)</c>,
+    /// which it returns. The destination has the result's shape, its last dimension contiguous (stride 1) and any
+    /// other strides, so a view receives the product where it lies: attention writes its heads' outputs (B, H, T, hs)
+    /// into a (B, T, H, hs) tensor, read back as (B, T, C) without a copy. It may not share storage with a or b.
+    /// </summary>
+    public static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b, Tensor<T> destination) =>
+        MatMul(a, b, destination ?? throw new ArgumentNullException(nameof(destination)), reference: false);
 
-    private static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b, bool reference)
+    /// <summary>The same product computed by the plain three-loop reference kernel.</summary>
+    internal static Tensor<T> MatMulReference(Tensor<T> a, Tensor<T> b) => MatMul(a, b, destination: null, reference: true);
+
+    private static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b, Tensor<T>? destination, bool reference)
     {
         if (a.Rank == 0 || b.Rank == 0)
         {
@@ -32,14 +41,6 @@ public sealed partial class Tensor<T>
         {
             throw new ArgumentException($"matmul: {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)} cannot be multiplied ({k} columns vs {b2.Size(-2)} rows)");
         }
-        if (b2.Rank == 2 && a2.Rank > 2)
-        {
-            // (…, M, K) · (K, N), a Linear layer on a batch: one product (…·M, K) · (K, N) instead of one per
-            // batch index, so the kernel sees a tall matrix it can block and split over the cores.
-            var folded = MatMul(a2.Reshape(-1, k), b2, reference);      // (…·M, N)
-            var unfolded = folded.Reshape([.. a2.Shape[..^1], n]);     // (…, M, N)
-            return b.Rank == 1 ? unfolded.Squeeze(-1) : unfolded;
-        }
         int[] batchShape;
         try
         {
@@ -49,13 +50,23 @@ public sealed partial class Tensor<T>
         {
             throw new ArgumentException($"matmul: batch dimensions of {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)} cannot be broadcast together");
         }
+        // The destination as the product's (…, M, N): the dimensions a 1-D operand drops, put back.
+        var c2 = destination is null ? null : ProductView(destination, a, b, [.. batchShape, m, n]);
+        if (b2.Rank == 2 && a2.Rank > 2 && c2?.IsContiguous != false)
+        {
+            // (…, M, K) · (K, N), a Linear layer on a batch: one product (…·M, K) · (K, N) instead of one per
+            // batch index, so the kernel sees a tall matrix it can block and split over the cores.
+            var folded = MatMul(a2.Reshape(-1, k), b2, c2?.Reshape(-1, n), reference); // (…·M, N)
+            var unfolded = folded.Reshape([.. a2.Shape[..^1], n]);                     // (…, M, N)
+            return destination ?? WithoutAddedDims(unfolded, a, b);
+        }
         var ae = a2.Expand([.. batchShape, m, k]); // (…, M, K)
         var be = b2.Expand([.. batchShape, k, n]); // (…, K, N)
-        int batch = Shapes.Count(batchShape);
+        c2 ??= new Tensor<T>(GC.AllocateUninitializedArray<T>(Shapes.Count(batchShape) * m * n), [.. batchShape, m, n]); // both kernels write every element of C
         var problem = new MatMulProblem<T>(m, n, k,
             ae.storage, BatchOffsets(ae, batchShape), ae.strides[^2], ae.strides[^1],
             be.storage, BatchOffsets(be, batchShape), be.strides[^2], be.strides[^1],
-            GC.AllocateUninitializedArray<T>(batch * m * n)); // both kernels write every element of C
+            c2.storage, BatchOffsets(c2, batchShape), c2.strides[^2]);
         if (reference)
         {
             Kernels.MatMulReference.Run(problem);
@@ -64,16 +75,62 @@ public sealed partial class Tensor<T>
         {
             MatMulFast.Run(problem);
         }
-        var c = new Tensor<T>(problem.C, [.. batchShape, m, n]); // (…, M, N)
-        if (a.Rank == 1)
+        return destination ?? WithoutAddedDims(c2, a, b); // (…, M, N), less what a 1-D operand added
+    }
+
+    /// <summary>The product c (…, M, N) without the dimension a 1-D a (M = 1) or a 1-D b (N = 1) added.</summary>
+    private static Tensor<T> WithoutAddedDims(Tensor<T> c, Tensor<T> a, Tensor<T> b)
+    {
+        var squeezed = a.Rank == 1 ? c.Squeeze(-2) : c;
+        return b.Rank == 1 ? squeezed.Squeeze(-1) : squeezed;
+    }
+
+    /// <summary>
+    /// <paramref name="destination"/> seen as the product's full shape (…, M, N), after checking that it can receive
+    /// a · b: the result's shape, a contiguous last dimension, no two elements in one place, no storage shared with
+    /// an operand (the kernels read the operands while they write).
+    /// </summary>
+    private static Tensor<T> ProductView(Tensor<T> destination, Tensor<T> a, Tensor<T> b, int[] full)
+    {
+        var expected = full.Where((_, d) => !(a.Rank == 1 && d == full.Length - 2) && !(b.Rank == 1 && d == full.Length - 1)).ToArray();
+        string what = $"matmul: the destination of {Shapes.Format(a.Shape)} · {Shapes.Format(b.Shape)}";
+        if (!Shapes.Equal(destination.Shape, expected))
         {
-            c = c.Squeeze(-2);
+            throw new ArgumentException($"{what} must have shape {Shapes.Format(expected)}, got {Shapes.Format(destination.Shape)}");
         }
-        if (b.Rank == 1)
+        var c = b.Rank == 1 ? destination.Unsqueeze(-1) : destination; // (…, M) → (…, M, 1)
+        c = a.Rank == 1 ? c.Unsqueeze(-2) : c;                         // (…, N) → (…, 1, N)
+        if (c.Size(-1) > 1 && c.strides[^1] != 1)
         {
-            c = c.Squeeze(-1);
+            throw new ArgumentException($"{what} needs its last dimension contiguous (stride 1), got strides {Shapes.Format(destination.Strides)}");
+        }
+        if (!c.NoElementRepeated())
+        {
+            throw new ArgumentException($"{what} has elements that share a place in storage (strides {Shapes.Format(destination.Strides)} for shape {Shapes.Format(destination.Shape)})");
+        }
+        if (ReferenceEquals(destination.storage, a.storage) || ReferenceEquals(destination.storage, b.storage))
+        {
+            throw new ArgumentException($"{what} shares storage with an operand");
         }
         return c;
+    }
+
+    /// <summary>
+    /// True when no two elements sit at the same place of storage: taken from the smallest stride up, each dimension's
+    /// stride steps past everything the dimensions inside it cover (size-1 dimensions do not count).
+    /// </summary>
+    private bool NoElementRepeated()
+    {
+        int covered = 1; // how far the dimensions seen so far reach in storage, plus one
+        foreach (int d in Enumerable.Range(0, Rank).Where(d => shape[d] > 1).OrderBy(d => Math.Abs(strides[d])))
+        {
+            if (Math.Abs(strides[d]) < covered)
+            {
+                return false;
+            }
+            covered = Math.Abs(strides[d]) * (shape[d] - 1) + covered;
+        }
+        return true;
     }
 
     /// <summary>The storage offset of matrix b for every batch index b, in row-major order of the batch shape.</summary>

@@ -8,7 +8,8 @@ namespace Scratch.Autograd.Kernels;
 /// <summary>
 /// Causal self-attention, fast: the numbers of <see cref="AttentionReference"/> (tested equal), with the four
 /// products as batched matrix products (the packed GEMM, reading q, k and v through their strides, so the heads
-/// split from nanoGPT's (B, T, 3C) need no copy) and the softmax rows and their backward a <see cref="Vector{T}"/>
+/// split from nanoGPT's (B, T, 3C) need no copy, and writing y, dq, dk and dv in the (B, T, H, hs) order, so that
+/// joining the heads back needs none either) and the softmax rows and their backward a <see cref="Vector{T}"/>
 /// at a time on all cores. Same shapes: q, k, v, y (B, H, T, hs) in any layout, att and mask (B, H, T, T).
 /// </summary>
 public static class AttentionFast
@@ -24,8 +25,16 @@ public static class AttentionFast
         T[] a = att.Storage;
         Chunked.For(att.Count / nT, nT, (first, count) => CausalSoftmaxRows(a.AsSpan(first * nT, count * nT), first, nT, scale));
         var weights = mask is null ? att : att * mask; // attention dropout: (B, H, T, T)
-        return (Tensor<T>.MatMul(weights, v), att); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        return (Tensor<T>.MatMul(weights, v, InTokenLayout(q)), att); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
     }
+
+    /// <summary>
+    /// A new tensor of q's shape (B, H, T, hs) whose numbers lie in the order (B, T, H, hs): the heads' outputs and
+    /// the gradients of q, k and v are written there, so that the model's way back from heads to (B, T, C) (transpose,
+    /// then reshape) is a view rather than a copy, forward and backward.
+    /// </summary>
+    private static Tensor<T> InTokenLayout<T>(Tensor<T> q) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Tensor<T>.Empty(q.Size(0), q.Size(2), q.Size(1), q.Size(3)).Transpose(1, 2); // (B, T, H, hs) seen as (B, H, T, hs)
 
     /// <summary>dq, dk and dv from dy, with the att the forward kept and the same mask.</summary>
     public static (Tensor<T> Dq, Tensor<T> Dk, Tensor<T> Dv) Backward<T>(Tensor<T> dy, Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> att, Tensor<T>? mask)
@@ -35,7 +44,7 @@ public static class AttentionFast
         T scale = T.One / T.Sqrt(T.CreateChecked(hs));
         // forward: y = weights · v, weights = att ⊙ mask
         var weights = mask is null ? att : att * mask;
-        var dv = Tensor<T>.MatMul(weights.Transpose(2, 3), dy); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var dv = Tensor<T>.MatMul(weights.Transpose(2, 3), dy, InTokenLayout(q)); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
         var datt = Tensor<T>.MatMul(dy, v.Transpose(2, 3)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
 
         // forward: att = softmax(pre) per row, so dpre = att ⊙ (datt − Σₛ datt ⊙ att), with datt ⊙ mask first;
@@ -49,8 +58,8 @@ public static class AttentionFast
             ReadOnlySpan<T> mrows = m is null ? default : m.AsSpan(mOffset + first * nT, count * nT);
             CausalSoftmaxBackwardRows(a.AsSpan(aOffset + first * nT, count * nT), da.AsSpan(first * nT, count * nT), mrows, first, nT, scale);
         });
-        var dq = Tensor<T>.MatMul(datt, k); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
-        var dk = Tensor<T>.MatMul(datt.Transpose(2, 3), q); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var dq = Tensor<T>.MatMul(datt, k, InTokenLayout(q)); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var dk = Tensor<T>.MatMul(datt.Transpose(2, 3), q, InTokenLayout(q)); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
         return (dq, dk, dv);
     }
 

@@ -60,7 +60,13 @@ internal static class MatMulFast
         }
         if (p.K == 0)
         {
-            p.C.AsSpan(0, p.Batch * p.M * p.N).Clear(); // an empty sum
+            for (int b = 0; b < p.Batch; b++)
+            {
+                for (int i = 0; i < p.M; i++)
+                {
+                    p.C.AsSpan(p.COffsets[b] + i * p.CRowStride, p.N).Clear(); // an empty sum
+                }
+            }
             // Stryker disable once Statement : with K = 0 the code below adds no slice of the sum (its loop over p runs zero times), so C stays the zeros just written
             return;
         }
@@ -207,7 +213,7 @@ internal static class MatMulFast
         int firstPanel, int endPanel, T[] bPack, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int mr = MatMulMicroKernel.MR(width), nr = MatMulMicroKernel.NR<T>(width);
-        int n = p.N;
+        int ldc = p.CRowStride;
         int rs = p.ARowStride, cs = p.AColStride;
         // Stryker disable once all : packed or read in place through any two strides, the kernel multiplies the same numbers in the same order; packing only makes a strided A faster to read
         bool inPlace = rs == 1 || cs == 1; // A's rows or columns are contiguous: the kernel reads A where it lies
@@ -222,7 +228,6 @@ internal static class MatMulFast
             ref T aStart = ref MemoryMarshal.GetArrayDataReference(aPack);
             ref T bStart = ref MemoryMarshal.GetArrayDataReference(bPack);
             ref T cStart = ref MemoryMarshal.GetArrayDataReference(p.C);
-            int cBatch = b * p.M * n;
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int rows = Math.Min(mr, mc - ir);
@@ -246,15 +251,15 @@ internal static class MatMulFast
                     int jr = panel * nr;
                     int cols = Math.Min(nr, nc - jr);
                     ref T bPanel = ref Unsafe.Add(ref bStart, jr * kc);
-                    int cAt = cBatch + (ic + ir) * n + jc + jr;
+                    int cAt = p.COffsets[b] + (ic + ir) * ldc + jc + jr;
                     if (rows == mr && cols == nr)
                     {
-                        MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, ref Unsafe.Add(ref cStart, cAt), n, accumulate);
+                        MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, ref Unsafe.Add(ref cStart, cAt), ldc, accumulate);
                         continue;
                     }
                     // A ragged tile at the bottom or right edge: compute the full tile aside, keep the part inside C.
                     MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
-                    KeepInside(p.C.AsSpan(cAt), n, edge, nr, rows, cols, accumulate);
+                    KeepInside(p.C.AsSpan(cAt), ldc, edge, nr, rows, cols, accumulate);
                 }
             }
         }
@@ -266,14 +271,14 @@ internal static class MatMulFast
 
     /// <summary>
     /// C[i, j] = (accumulate ? C[i, j] : 0) + tile[i, j] for the rows × cols corner of an MR × NR tile computed aside
-    /// (rows nr apart) that lies inside C (rows n apart, starting at c[0]).
+    /// (rows nr apart) that lies inside C (rows ldc apart, starting at c[0]).
     /// </summary>
-    private static void KeepInside<T>(Span<T> c, int n, ReadOnlySpan<T> tile, int nr, int rows, int cols, bool accumulate)
+    private static void KeepInside<T>(Span<T> c, int ldc, ReadOnlySpan<T> tile, int nr, int rows, int cols, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < rows; i++)
         {
-            Span<T> cRow = c.Slice(i * n, cols);
+            Span<T> cRow = c.Slice(i * ldc, cols);
             ReadOnlySpan<T> tileRow = tile.Slice(i * nr, cols);
             for (int j = 0; j < cols; j++)
             {

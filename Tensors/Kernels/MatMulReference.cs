@@ -21,7 +21,7 @@ internal static class MatMulReference
                         T bkj = p.B[p.BOffsets[b] + k * p.BRowStride + j * p.BColStride];
                         sum += a * bkj;
                     }
-                    p.C[(b * p.M + i) * p.N + j] = sum;
+                    p.C[p.COffsets[b] + i * p.CRowStride + j] = sum;
                 }
             }
         }

@@ -98,7 +98,7 @@ internal static class MatMulThin
                 a = rented;
                 lda = p.K;
             }
-            Span<T> c = p.C.AsSpan(b * p.M * p.N);
+            Span<T> c = p.C.AsSpan(p.COffsets[b]); // C_b's rows, CRowStride apart
             if (dots)
             {
                 Dots(p, a, lda, p.B.AsSpan(p.BOffsets[b]), p.BColStride, c, first, end);
@@ -117,12 +117,12 @@ internal static class MatMulThin
         }
     }
 
-    /// <summary>C[i, j] = Σₖ A[i, k]·B[k, j] for j in [first, end), where column j of B is B[j·ldb .. j·ldb + K).</summary>
+    /// <summary>C[i, j] = Σₖ A[i, k]·B[k, j] for j in [first, end), where column j of B is B[j·ldb .. j·ldb + K) and row i of C starts at c[i·CRowStride].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dots<T>(in MatMulProblem<T> p, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int first, int end)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int K = p.K, N = p.N;
+        int K = p.K, ldc = p.CRowStride;
         int j = first;
         for (; j + 4 <= end; j += 4)
         {
@@ -133,10 +133,10 @@ internal static class MatMulThin
             for (int i = 0; i < p.M; i++)
             {
                 var (d0, d1, d2, d3) = Dot4(a.Slice(i * lda, K), b0, b1, b2, b3);
-                c[i * N + j] = d0;
-                c[i * N + j + 1] = d1;
-                c[i * N + j + 2] = d2;
-                c[i * N + j + 3] = d3;
+                c[i * ldc + j] = d0;
+                c[i * ldc + j + 1] = d1;
+                c[i * ldc + j + 2] = d2;
+                c[i * ldc + j + 3] = d3;
             }
         }
         for (; j < end; j++)
@@ -144,7 +144,7 @@ internal static class MatMulThin
             var bj = b.Slice(j * ldb, K);
             for (int i = 0; i < p.M; i++)
             {
-                c[i * N + j] = Dot(a.Slice(i * lda, K), bj);
+                c[i * ldc + j] = Dot(a.Slice(i * lda, K), bj);
             }
         }
     }
@@ -201,15 +201,15 @@ internal static class MatMulThin
         return d;
     }
 
-    /// <summary>C[i, first..end) = Σₖ A[i, k]·B[k, first..end), where row k of B starts at B[k·ldb].</summary>
+    /// <summary>C[i, first..end) = Σₖ A[i, k]·B[k, first..end), where row k of B starts at B[k·ldb] and row i of C at c[i·CRowStride].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows<T>(in MatMulProblem<T> p, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int first, int end)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int K = p.K, N = p.N, width = end - first, w = Vector<T>.Count;
+        int K = p.K, ldc = p.CRowStride, width = end - first, w = Vector<T>.Count;
         for (int i = 0; i < p.M; i++)
         {
-            Span<T> ci = c.Slice(i * N + first, width);
+            Span<T> ci = c.Slice(i * ldc + first, width);
             ci.Clear();
             for (int k = 0; k < K; k++)
             {

@@ -38,16 +38,29 @@ public sealed class MatMulBlockingTests
         };
     }
 
-    /// <summary>A problem C = A·B whose C is filled with NaN, so that any old value that leaks into the result shows.</summary>
-    private static MatMulProblem<T> Problem<T>(int seed, int batch, int m, int k, int n, Layout layoutA, Layout layoutB)
+    /// <summary>
+    /// A problem C = A·B whose C is filled with NaN, so that any old value that leaks into the result shows. With
+    /// <paramref name="paddedC"/>, C's rows are n + 3 apart and each C_b starts one place later than packed (a view such
+    /// as attention's output), and the places between them hold 7, which the product must leave alone.
+    /// </summary>
+    private static MatMulProblem<T> Problem<T>(int seed, int batch, int m, int k, int n, Layout layoutA, Layout layoutB, bool paddedC = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var r = new Random(seed);
         var a = Operand<T>(r, layoutA, batch, m, k);
         var b = Operand<T>(r, layoutB, batch, k, n);
-        var c = new T[batch * m * n];
-        Array.Fill(c, T.NaN);
-        return new MatMulProblem<T>(m, n, k, a.Data, a.Offsets, a.RowStride, a.ColStride, b.Data, b.Offsets, b.RowStride, b.ColStride, c);
+        int ldc = paddedC ? n + 3 : n, start = paddedC ? 1 : 0;
+        int[] cOffsets = [.. Enumerable.Range(0, batch).Select(i => start + i * m * ldc)];
+        var c = new T[batch * m * ldc + start];
+        Array.Fill(c, T.CreateChecked(7));
+        foreach (int offset in cOffsets)
+        {
+            for (int i = 0; i < m; i++)
+            {
+                c.AsSpan(offset + i * ldc, n).Fill(T.NaN);
+            }
+        }
+        return new MatMulProblem<T>(m, n, k, a.Data, a.Offsets, a.RowStride, a.ColStride, b.Data, b.Offsets, b.RowStride, b.ColStride, c, cOffsets, ldc);
     }
 
     /// <summary>Runs the blocked product as on a machine of <paramref name="cores"/> cores with kernel <paramref name="width"/>.</summary>
@@ -73,21 +86,22 @@ public sealed class MatMulBlockingTests
         // with edges; a batch of whole products per thread.
         foreach (var (batch, m, k, n) in new[] { (2, 13, 0, 5), (1, 13, 20, 37), (1, 29, 300, 70), (9, 7, 5, 19) })
         {
-            foreach (var (layoutA, layoutB) in new[] { (Layout.RowMajor, Layout.RowMajor), (Layout.Transposed, Layout.Strided), (Layout.Strided, Layout.Transposed) })
+            foreach (var (layoutA, layoutB, paddedC) in new[] { (Layout.RowMajor, Layout.RowMajor, false), (Layout.Transposed, Layout.Strided, false),
+                (Layout.Strided, Layout.Transposed, false), (Layout.RowMajor, Layout.Transposed, true) })
             {
-                var expected = Problem<T>(seed: 5, batch, m, k, n, layoutA, layoutB);
+                var expected = Problem<T>(seed: 5, batch, m, k, n, layoutA, layoutB, paddedC);
                 MatMulReference.Run(expected);
                 foreach (int cores in new[] { 1, 3 })
                 {
                     foreach (int width in new[] { 512, 256, 0 })
                     {
-                        var p = Problem<T>(seed: 5, batch, m, k, n, layoutA, layoutB);
+                        var p = Problem<T>(seed: 5, batch, m, k, n, layoutA, layoutB, paddedC);
                         RunForced(p, cores, width);
                         for (int i = 0; i < p.C.Length; i++)
                         {
                             double want = double.CreateChecked(expected.C[i]), got = double.CreateChecked(p.C[i]);
                             Assert.True(Math.Abs(got - want) <= tol * (1 + Math.Abs(want)),
-                                $"{typeof(T).Name} batch {batch}, ({m}, {k})·({k}, {n}), A {layoutA}, B {layoutB}, cores {cores}, kernel {width}: C[{i}] = {got}, the reference gives {want}");
+                                $"{typeof(T).Name} batch {batch}, ({m}, {k})·({k}, {n}), A {layoutA}, B {layoutB}, C padded {paddedC}, cores {cores}, kernel {width}: C[{i}] = {got}, the reference gives {want}");
                         }
                     }
                 }
@@ -95,7 +109,7 @@ public sealed class MatMulBlockingTests
         }
     }
 
-    /// <summary>C starts as NaN: every element must be written, never added to, whatever the path and kernel.</summary>
+    /// <summary>C starts as NaN: every element must be written, never added to, whatever the path and kernel; with C's rows apart, nothing between them is written.</summary>
     [Fact]
     public void OldContentsOfCNeverEnterTheResultFloat() => WritesEveryElementOfC<float>();
 
@@ -132,7 +146,7 @@ public sealed class MatMulBlockingTests
                 foreach (int width in new[] { 512, 256 })
                 {
                     var c = new T[m * n];
-                    RunForced(new MatMulProblem<T>(m, n, k, a, [0], k, 1, b, [0], n, 1, c), cores, width);
+                    RunForced(new MatMulProblem<T>(m, n, k, a, [0], k, 1, b, [0], n, 1, c, [0], n), cores, width);
                     for (int i = 0; i < m; i++)
                     {
                         for (int j = 0; j < n; j++)

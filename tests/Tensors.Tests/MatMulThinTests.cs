@@ -82,23 +82,26 @@ public sealed class MatMulThinTests
 
     /// <summary>
     /// A problem (batch 2, M 3, K 2·W + 3, N 11) whose C starts full of NaN, as an uninitialized array may: the kernel
-    /// must write every element (the row sums start from C[i, first..end) and so must clear it first).
+    /// must write every element (the row sums start from C[i, first..end) and so must clear it first). With
+    /// <paramref name="paddedC"/>, C's rows are N + 3 apart from place 1 on (a view), and the places between hold 7,
+    /// which the product must leave alone.
     /// </summary>
-    private static void WritesEveryElementOfC<T>(bool transposedB, int? cores) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void WritesEveryElementOfC<T>(bool transposedB, int? cores, bool paddedC) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int batch = 2, M = 3, K = 2 * Vector<T>.Count + 3, N = 11;
+        int ldc = paddedC ? N + 3 : N, start = paddedC ? 1 : 0, size = start + batch * M * ldc;
         var rng = new Rng(5);
         T[] a = Tensor<T>.Randn(rng, batch * M * K).ToArray(), b = Tensor<T>.Randn(rng, batch * K * N).ToArray();
-        int[] aOffsets = [0, M * K], bOffsets = [0, K * N];
+        int[] aOffsets = [0, M * K], bOffsets = [0, K * N], cOffsets = [start, start + M * ldc];
         // B_b[k, j] = b[offset + k·N + j] (row-major) or b[offset + j·K + k] (transposed: columns contiguous)
         var (bRowStride, bColStride) = transposedB ? (1, K) : (N, 1);
-        MatMulProblem<T> Problem(T[] c) => new(M, N, K, a, aOffsets, K, 1, b, bOffsets, bRowStride, bColStride, c);
+        MatMulProblem<T> Problem(T[] c) => new(M, N, K, a, aOffsets, K, 1, b, bOffsets, bRowStride, bColStride, c, cOffsets, ldc);
+        bool InC(int at) => at >= start && (at - start) % ldc < N; // a place of some C_b[i, j]
+        T[] Fresh() => [.. Enumerable.Range(0, size).Select(at => InC(at) ? T.NaN : T.CreateChecked(7))];
 
-        var expected = new T[batch * M * N];
-        Array.Fill(expected, T.NaN);
+        var expected = Fresh();
         MatMulReference.Run(Problem(expected));
-        var actual = new T[batch * M * N];
-        Array.Fill(actual, T.NaN);
+        var actual = Fresh();
         MatMulThin.ForcedCores.Value = cores;
         try
         {
@@ -109,18 +112,22 @@ public sealed class MatMulThinTests
             MatMulThin.ForcedCores.Value = null;
         }
         Assert.DoesNotContain(expected, T.IsNaN); // the reference writes every element too
-        AssertClose(new Tensor<T>(expected, [batch, M, N]), new Tensor<T>(actual, [batch, M, N]), K);
+        int[] shape = [batch, M, N], strides = [M * ldc, ldc, 1];
+        AssertClose(new Tensor<T>(expected, shape, strides, start), new Tensor<T>(actual, shape, strides, start), K);
+        Assert.All(Enumerable.Range(0, size).Where(at => !InC(at)), at => Assert.Equal(T.CreateChecked(7), actual[at]));
     }
 
     [Theory]
-    [InlineData(false, null)]
-    [InlineData(true, null)]
-    [InlineData(false, 3)]
-    [InlineData(true, 3)]
-    public void EveryElementOfCIsWrittenWhateverItHeld(bool transposedB, int? cores)
+    [InlineData(false, null, false)]
+    [InlineData(true, null, false)]
+    [InlineData(false, 3, false)]
+    [InlineData(true, 3, false)]
+    [InlineData(false, null, true)]
+    [InlineData(true, 3, true)]
+    public void EveryElementOfCIsWrittenWhateverItHeld(bool transposedB, int? cores, bool paddedC)
     {
-        WritesEveryElementOfC<float>(transposedB, cores);
-        WritesEveryElementOfC<double>(transposedB, cores);
+        WritesEveryElementOfC<float>(transposedB, cores, paddedC);
+        WritesEveryElementOfC<double>(transposedB, cores, paddedC);
     }
 
     /// <summary>
