@@ -77,7 +77,7 @@ public sealed class CausalSelfAttention<T> : Layer<T> where T : unmanaged, IFloa
         var v = qkv.Slice(2, 2 * C, 3 * C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
         double p = attnDropout.Training ? attnDropout.P : 0; // attn_dropout, inside the fused op
         var y = cache is null ? Var<T>.CausalSelfAttention(q, k, v, p, rng) : cache.Attend(q, k, v); // (B, H, T, hs); a cache is for inference, without dropout
-        y = y.Transpose(1, 2).Reshape(B, time, C); // (B, T, C): the heads side by side
+        y = y.Transpose(1, 2).Reshape(B, time, C); // (B, T, C): the heads side by side (a view, no copy, when the op made y: it writes y in this order)
         return residDropout.Forward(proj.Forward(y));
     }
 }

@@ -167,6 +167,28 @@ public sealed class CausalSelfAttentionTests
         Assert.Equal(1.0, v.Grad![0, 0, 0, 0]);
     }
 
+    /// <summary>
+    /// As the GPT uses it: q, k, v split from one (B, T, 3C) tensor, y joined back into (B, T, C). The op writes y and
+    /// the gradients of q, k and v in the (B, T, H, hs) order, so joining y and taking the gradients back to (B, T, C)
+    /// are views of what the op made, not copies (the step allocates 6 MB less at the baby size).
+    /// </summary>
+    [Fact]
+    public void TheHeadsJoinBackIntoChannelsWithoutACopy()
+    {
+        int B = 2, T = 5, H = 3, hs = 4, C = H * hs;
+        var qkv = new Var<double>(Tensor<double>.Randn(new Rng(8), B, T, 3 * C), requiresGrad: true);
+        Var<double> Head(int part) => qkv.Slice(2, part * C, (part + 1) * C).Reshape(B, T, H, hs).Transpose(1, 2); // (B, H, T, hs)
+        var (q, k, v) = (Head(0), Head(1), Head(2));
+        var y = Var<double>.CausalSelfAttention(q, k, v);
+        var joined = y.Transpose(1, 2).Reshape(B, T, C); // (B, T, C)
+        Assert.Same(y.Value.Storage, joined.Value.Storage);
+        joined.Backward(Tensor<double>.Randn(new Rng(9), B, T, C));
+        foreach (var head in new[] { q, k, v })
+        {
+            Assert.True(head.Grad!.Transpose(1, 2).IsContiguous, $"{head}: its gradient is not in the (B, T, H, hs) order");
+        }
+    }
+
     [Fact]
     public void MismatchedShapesAreAnErrorNamingAllThree()
     {
