@@ -52,7 +52,8 @@ public sealed partial class Tensor<T>
         }
         // The destination as the product's (…, M, N): the dimensions a 1-D operand drops, put back.
         var c2 = destination is null ? null : ProductView(destination, a, b, [.. batchShape, m, n]);
-        if (b2.Rank == 2 && a2.Rank > 2 && (c2 is null || c2.IsContiguous)) // a contiguous destination folds as one (…·M, N) view; others take a product per batch entry
+        // A contiguous destination folds as one (…·M, N) view; any other takes one product per batch entry below.
+        if (b2.Rank == 2 && a2.Rank > 2 && (c2 is null || c2.IsContiguous))
         {
             // (…, M, K) · (K, N), a Linear layer on a batch: one product (…·M, K) · (K, N) instead of one per
             // batch index, so the kernel sees a tall matrix it can block and split over the cores.
