@@ -52,7 +52,7 @@ public static class MicroKernelSpeed
         {
             for (int j = 0; j < panels; j++)
             {
-                MatMulMicroKernel.Run(width, Kc, ref a[0], aRow, aStep, ref b[j * Kc * nr], ref MemoryMarshal.GetArrayDataReference(c), nr, accumulate: true);
+                MatMulMicroKernel.Run(width, Kc, ref a[0], aRow, aStep, ref b[j * Kc * nr], nr, ref MemoryMarshal.GetArrayDataReference(c), nr, accumulate: true);
             }
         }
         Pass(); // compiled and warm

@@ -11,7 +11,8 @@ namespace Scratch.Tensors.Kernels;
 /// <code>
 /// for jc in 0..N step NC:                  a block of columns of B and C
 ///   for pc in 0..K step KC:                a slice of the sum over p
-///     pack B[pc.., jc..]   (KC × NC)       stays in the L2 cache, shared by all threads
+///     pack B[pc.., jc..]   (KC × NC)       stays in the L2 cache, shared by all threads; a small B whose rows
+///                                          are contiguous is read where it lies instead
 ///     for ic in 0..M step MC:              rows of A and C (in parallel)
 ///       pack A[ic.., pc..] (MC × KC)       only if neither its rows nor its columns are contiguous;
 ///                                          else the micro-kernel reads A where it lies
@@ -19,22 +20,16 @@ namespace Scratch.Tensors.Kernels;
 ///         for jr in 0..NC step NR:         one B micro-panel (KC × NR), streams from L2
 ///           C[ir.., jr..] += Apanel · Bpanel      the micro-kernel: MR × NR in registers
 /// </code>
-/// Each number of B is then packed once, and each number of A (when it is packed) N/NC times; the plain loops
+/// Each number of B is then packed once (or not at all), and each number of A (when it is packed) N/NC times; the plain loops
 /// read them N and M times. The 2·M·N·K flops run from registers and the L1 cache. Reading A in place saves its
 /// copy, which costs most where N is small (the GPT's products: N = 128 … 512 against M = B·T rows), and is as
 /// fast in the kernel, since a micro-panel's MR rows stay in L1 either way.
-/// The sizes: KC = 256 makes an A micro-panel of floats 6 × 256 × 4 bytes = 6 KiB, or 12 KiB with AVX-512's 12 rows
+/// The sizes (<see cref="MatMulBlocking"/>): KC = 256 makes an A micro-panel of floats 6 × 256 × 4 bytes = 6 KiB, or 12 KiB with AVX-512's 12 rows
 /// (L1 is 32–48 KiB); NC is chosen so that
 /// a packed KC × NC block of B is 512 KiB, half of a typical L2.
 /// </summary>
 internal static class MatMulFast
 {
-    /// <summary>The depth of a block: how many terms of the sum over p one pass of the micro-kernel adds.</summary>
-    private const int KC = 256;
-
-    /// <summary>The bytes of one packed block of B (KC × NC), sized to stay in the L2 cache.</summary>
-    private const int BBlockBytes = 512 * 1024;
-
     /// <summary>Below this many multiply-adds a product runs on one thread: waking the others costs more.</summary>
     private const long ParallelWork = 1L << 21;
 
@@ -110,9 +105,10 @@ internal static class MatMulFast
     private static void Gemm<T>(MatMulProblem<T> p, int b, int cores) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = p.M, n = p.N, k = p.K, width = MatMulMicroKernel.Width, nr = MatMulMicroKernel.NR<T>(width);
-        var (mc, nc, kc, rowChunks, columnSplits) = Blocking<T>(m, n, k, MatMulMicroKernel.MR(width), nr, cores);
+        var (mc, nc, kc, rowChunks, columnSplits) = MatMulBlocking.Sizes<T>(m, n, k, MatMulMicroKernel.MR(width), nr, cores);
         // Stryker disable once Equality : it only lets a small block of B be packed by several threads (below), the same copy
         bool forced = ForcedCores.Value is not null;
+        bool bInPlace = MatMulBlocking.ReadsBInPlace(p, cores);
 
         T[] bPack = ArrayPool<T>.Shared.Rent(kc * nc);
         try
@@ -126,27 +122,33 @@ internal static class MatMulFast
                 {
                     int kcb = Math.Min(kc, k - pc);
                     bool accumulate = pc > 0; // the first slice of the sum writes C, the others add to it
+                    if (bInPlace)
+                    {
+                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, ncb / nr, panels, bPack); // only a ragged last panel, if any
+                    }
+                    else
+                    {
+                        PackBlockOfB(p, b, pc, kcb, jc, ncb, nr, panels, bPack, cores, forced);
+                    }
                     // Stryker disable once Equality : on one core the loop below computes the same blocks as the parallel path, without the threads
                     bool serial = cores == 1;
                     // Stryker disable once Boolean : the same choice as above
                     if (serial)
                     {
-                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, panels, bPack);
                         // Stryker disable once Equality : one more block at ic = m would have no rows (Math.Min gives 0), so its loops would run zero times
                         for (int ic = 0; ic < m; ic += mc)
                         {
-                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, width, 0, panels, bPack, accumulate);
+                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, width, 0, panels, bPack, bInPlace, accumulate);
                         }
                         continue;
                     }
-                    PackBlockOfB(p, b, pc, kcb, jc, ncb, nr, panels, bPack, cores, forced);
                     Parallel.For(0, rowChunks * columnSplits, task =>
                     {
                         int ic = task / columnSplits * mc, split = task % columnSplits;
                         int firstPanel = split * panelsPerSplit, endPanel = Math.Min(panels, firstPanel + panelsPerSplit);
                         if (firstPanel < endPanel)
                         {
-                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, width, firstPanel, endPanel, bPack, accumulate);
+                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, width, firstPanel, endPanel, bPack, bInPlace, accumulate);
                         }
                     });
                 }
@@ -160,14 +162,14 @@ internal static class MatMulFast
 
     /// <summary>
     /// Packs the block B_b[pc .. pc+kc, jc .. jc+nc) into <paramref name="bPack"/> as <paramref name="panels"/> micro-panels
-    /// NR = <paramref name="nr"/> wide: on one thread when the block is small (unless <paramref name="forced"/>), else
+    /// NR = <paramref name="nr"/> wide: on one thread when there is one core or the block is small (unless <paramref name="forced"/>), else
     /// each of the <paramref name="cores"/> threads packs its share of the panels.
     /// </summary>
     private static void PackBlockOfB<T>(MatMulProblem<T> p, int b, int pc, int kc, int jc, int nc, int nr, int panels, T[] bPack,
         int cores, bool forced) where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Stryker disable once all : one thread or several pack the same numbers into the same places
-        bool serialPack = !forced && (long)kc * nc < SerialPackElements;
+        bool serialPack = cores == 1 || (!forced && (long)kc * nc < SerialPackElements);
         // Stryker disable once Boolean : the same choice as above
         if (serialPack)
         {
@@ -183,42 +185,21 @@ internal static class MatMulFast
     }
 
     /// <summary>
-    /// The block sizes of one product on <paramref name="cores"/> threads: MC rows of A per task (a multiple of MR),
-    /// NC columns of B per packed block (a multiple of NR, at most <see cref="BBlockBytes"/>), KC terms of the sum;
-    /// the rows are split into chunks for the threads and, with few chunks, the columns too.
-    /// </summary>
-    private static (int Mc, int Nc, int Kc, int RowChunks, int ColumnSplits) Blocking<T>(int m, int n, int k, int mr, int nr, int cores)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        // Stryker disable once all : the width of a block of columns decides only the speed: each C[i, j] gets the same sum in the same order
-        int nc = Math.Max(nr, BBlockBytes / (KC * Unsafe.SizeOf<T>()) / nr * nr);
-        // Stryker disable once all : the same
-        nc = Math.Min(nc, RoundUp(n, nr));
-        int kc = Math.Min(KC, k);
-        // Stryker disable once Conditional,Equality,Linq : the height of a block of rows (clamped below) decides only the speed: each C[i, j] gets the same sum in the same order
-        int mc = cores == 1 ? 64 * mr : RoundUp(Math.Max(1, m / (4 * cores)), mr);
-        mc = Math.Clamp(mc, mr, 64 * mr);
-        int rowChunks = (m + mc - 1) / mc;
-        // Stryker disable once Conditional,Equality,Arithmetic : into how many parts (at least 1) the columns are split decides only the speed; panelsPerSplit covers them all
-        int columnSplits = cores == 1 ? 1 : Math.Max(1, 2 * cores / rowChunks);
-        return (mc, nc, kc, rowChunks, columnSplits);
-    }
-
-    /// <summary>
     /// Runs the micro-kernel over rows [ic, ic+mc) × columns [pc, pc+kc) of A_b and the B micro-panels
-    /// [firstPanel, endPanel) of the packed block, updating C_b[ic.., jc..]. When A's rows or columns are contiguous
+    /// [firstPanel, endPanel) of the block (packed, or read where B lies when <paramref name="bInPlace"/>, all but a ragged
+    /// last panel), updating C_b[ic.., jc..]. When A's rows or columns are contiguous
     /// the kernel reads A where it lies (only a ragged last panel of fewer than MR rows is packed, padded with zeros);
     /// otherwise the block of A is packed first.
     /// </summary>
     private static void Block<T>(in MatMulProblem<T> p, int b, int ic, int mc, int pc, int kc, int jc, int nc, int width,
-        int firstPanel, int endPanel, T[] bPack, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+        int firstPanel, int endPanel, T[] bPack, bool bInPlace, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int mr = MatMulMicroKernel.MR(width), nr = MatMulMicroKernel.NR<T>(width);
         int ldc = p.CRowStride;
         int rs = p.ARowStride, cs = p.AColStride;
         // Stryker disable once all : packed or read in place through any two strides, the kernel multiplies the same numbers in the same order; packing only makes a strided A faster to read
         bool inPlace = rs == 1 || cs == 1; // A's rows or columns are contiguous: the kernel reads A where it lies
-        T[] aPack = ArrayPool<T>.Shared.Rent(inPlace ? mr * kc : RoundUp(mc, mr) * kc);
+        T[] aPack = ArrayPool<T>.Shared.Rent(inPlace ? mr * kc : MatMulBlocking.RoundUp(mc, mr) * kc);
         Span<T> edge = stackalloc T[mr * nr]; // one tile, for the ragged edges
         try
         {
@@ -251,15 +232,15 @@ internal static class MatMulFast
                 {
                     int jr = panel * nr;
                     int cols = Math.Min(nr, nc - jr);
-                    ref T bPanel = ref Unsafe.Add(ref bStart, jr * kc);
+                    ref T bPanel = ref BPanel(p, b, pc, jc + jr, bInPlace && cols == nr, ref Unsafe.Add(ref bStart, jr * kc), nr, out nint bRow);
                     int cAt = p.COffsets[b] + (ic + ir) * ldc + jc + jr;
                     if (rows == mr && cols == nr)
                     {
-                        MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, ref Unsafe.Add(ref cStart, cAt), ldc, accumulate);
+                        MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, bRow, ref Unsafe.Add(ref cStart, cAt), ldc, accumulate);
                         continue;
                     }
                     // A ragged tile at the bottom or right edge: compute the full tile aside, keep the part inside C.
-                    MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
+                    MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, bRow, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
                     KeepInside(p.C.AsSpan(cAt), ldc, edge, nr, rows, cols, accumulate);
                 }
             }
@@ -268,6 +249,23 @@ internal static class MatMulFast
         {
             ArrayPool<T>.Shared.Return(aPack);
         }
+    }
+
+    /// <summary>
+    /// Where the micro-kernel reads the micro-panel B_b[pc.., j .. j+NR): in B itself when <paramref name="inPlace"/>
+    /// (its row p at B_b[pc + p, j], the rows B's row stride apart), else the panel packed at <paramref name="packed"/>
+    /// (rows <paramref name="nr"/> apart). <paramref name="bRow"/> is set to the distance between rows.
+    /// </summary>
+    private static ref T BPanel<T>(in MatMulProblem<T> p, int b, int pc, int j, bool inPlace, ref T packed, int nr, out nint bRow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (inPlace)
+        {
+            bRow = p.BRowStride;
+            return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p.B), p.BOffsets[b] + pc * p.BRowStride + j);
+        }
+        bRow = nr;
+        return ref packed;
     }
 
     /// <summary>
@@ -287,6 +285,4 @@ internal static class MatMulFast
             }
         }
     }
-
-    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
 }

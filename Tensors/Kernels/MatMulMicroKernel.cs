@@ -8,8 +8,9 @@ namespace Scratch.Tensors.Kernels;
 /// The innermost piece of the fast matrix product: an MR × NR tile of C computed entirely in registers.
 /// <para>
 /// For each p in [0, kc) the tile receives the outer product of a column of MR numbers from A and a row of
-/// NR numbers from B:  C[i, j] += A[i, p] · B[p, j]. B comes packed (see <see cref="MatMulPacking"/>): the
-/// B micro-panel holds for every p the NR numbers B[p, 0..NR], one straight stream. A is read through two
+/// NR numbers from B:  C[i, j] += A[i, p] · B[p, j]. B's NR numbers B[p, 0..NR] lie side by side, and the next p is
+/// bRow further on: a packed micro-panel (see <see cref="MatMulPacking"/>) is one straight stream, bRow = NR; a small
+/// row-major B read where it lies has bRow = its row stride. A is read through two
 /// steps, so that it need not be copied when its rows or its columns are contiguous: the MR numbers A[0..MR, p]
 /// are aRow apart, and the next p is aStep further on (a packed A micro-panel is the case aRow = 1, aStep = MR).
 /// </para>
@@ -63,25 +64,25 @@ internal static class MatMulMicroKernel
     };
 
     /// <summary>
-    /// C[i, j] = (accumulate ? C[i, j] : 0) + Σ_{p &lt; kc} A[i, p] · b[p·NR + j] for the full MR × NR tile
+    /// C[i, j] = (accumulate ? C[i, j] : 0) + Σ_{p &lt; kc} A[i, p] · b[p·bRow + j] for the full MR × NR tile
     /// whose top-left element is <paramref name="c"/>, rows <paramref name="ldc"/> apart, with kernel <paramref name="width"/>.
     /// A[i, p] = a[i·aRow + p·aStep]: a packed micro-panel has aRow = 1, aStep = MR; a row-major A read where it
     /// lies has aRow = its row stride, aStep = 1; a transposed view has aRow = 1, aStep = its column stride.
     /// </summary>
-    public static void Run<T>(int width, int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
+    public static void Run<T>(int width, int kc, ref T a, nint aRow, nint aStep, ref T b, nint bRow, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (width == 512)
         {
-            Run512(kc, ref a, aRow, aStep, ref b, ref c, ldc, accumulate);
+            Run512(kc, ref a, aRow, aStep, ref b, bRow, ref c, ldc, accumulate);
         }
         else if (width == 256)
         {
-            Run256(kc, ref a, aRow, aStep, ref b, ref c, ldc, accumulate);
+            Run256(kc, ref a, aRow, aStep, ref b, bRow, ref c, ldc, accumulate);
         }
         else
         {
-            RunScalar(kc, ref a, aRow, aStep, ref b, ref c, ldc, accumulate);
+            RunScalar(kc, ref a, aRow, aStep, ref b, bRow, ref c, ldc, accumulate);
         }
     }
 
@@ -90,7 +91,7 @@ internal static class MatMulMicroKernel
     /// Rows 0 … 5 of A are read from <paramref name="a"/> and rows 6 … 11 from a second start six rows further, so that
     /// the same five row offsets serve both halves and the loop's addresses fit in the general-purpose registers.
     /// </summary>
-    private static void Run512<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
+    private static void Run512<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, nint bRow, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint w = (nuint)Vector512<T>.Count;
@@ -119,7 +120,7 @@ internal static class MatMulMicroKernel
             ai = Vector512.Create(Unsafe.Add(ref a6, a5)); cB0 = Fma(ai, b0, cB0); cB1 = Fma(ai, b1, cB1);
             a = ref Unsafe.Add(ref a, aStep);              // on to A[0, p + 1]
             a6 = ref Unsafe.Add(ref a6, aStep);            // and A[6, p + 1]
-            b = ref Unsafe.Add(ref b, 2 * w);
+            b = ref Unsafe.Add(ref b, bRow);
         }
         Store(ref c, c00, c01, accumulate);
         Store(ref Unsafe.Add(ref c, ldc), c10, c11, accumulate);
@@ -136,7 +137,7 @@ internal static class MatMulMicroKernel
     }
 
     /// <summary>The same tile with 256-bit vectors (AVX2): 6 × 16 floats or 6 × 8 doubles.</summary>
-    private static void Run256<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
+    private static void Run256<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, nint bRow, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint w = (nuint)Vector256<T>.Count;
@@ -166,7 +167,7 @@ internal static class MatMulMicroKernel
             c50 = Fma(ai, b0, c50);
             c51 = Fma(ai, b1, c51);
             a = ref Unsafe.Add(ref a, aStep);
-            b = ref Unsafe.Add(ref b, 2 * w);
+            b = ref Unsafe.Add(ref b, bRow);
         }
         Store(ref c, c00, c01, accumulate);
         Store(ref Unsafe.Add(ref c, ldc), c10, c11, accumulate);
@@ -176,8 +177,8 @@ internal static class MatMulMicroKernel
         Store(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, accumulate);
     }
 
-    /// <summary>The same tile without SIMD, for machines that have none; it reads A and the packed B the same way.</summary>
-    private static void RunScalar<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, ref T c, int ldc, bool accumulate)
+    /// <summary>The same tile without SIMD, for machines that have none; it reads A and B the same way.</summary>
+    private static void RunScalar<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, nint bRow, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int nr = NR<T>(0), mr = MR(0);
@@ -191,7 +192,7 @@ internal static class MatMulMicroKernel
                 T aip = Unsafe.Add(ref a, i * aRow + p * aStep);
                 for (int j = 0; j < nr; j++)
                 {
-                    tile[i * nr + j] += aip * Unsafe.Add(ref b, p * nr + j);
+                    tile[i * nr + j] += aip * Unsafe.Add(ref b, p * bRow + j);
                 }
             }
         }

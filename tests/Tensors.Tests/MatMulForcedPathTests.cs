@@ -19,6 +19,7 @@ public sealed class MatMulForcedPathTests
         RowMajor,   // column stride 1
         Transposed, // row stride 1: a transposed view
         Strided,    // column stride 2, row stride 2·cols: every other column of a wider matrix
+        Wide,       // column stride 1, row stride cols + 3: a block of a wider matrix
         Shared,     // one 2-D matrix for every batch entry (broadcast batch)
     }
 
@@ -28,6 +29,7 @@ public sealed class MatMulForcedPathTests
             Layout.RowMajor => Tensor<T>.Randn(rng, batch, rows, cols),
             Layout.Transposed => Tensor<T>.Randn(rng, batch, cols, rows).Transpose(1, 2),
             Layout.Strided => Tensor<T>.Randn(rng, batch, rows, 2 * cols).Slice(2, 0, 2 * cols, 2),
+            Layout.Wide => Tensor<T>.Randn(rng, batch, rows, cols + 3).Narrow(2, 1, cols),
             _ => Tensor<T>.Randn(rng, rows, cols),
         };
 
@@ -138,6 +140,41 @@ public sealed class MatMulForcedPathTests
                 EveryPath<float>(batch, m, k, n, layoutA, layoutB);
             }
         }
+    }
+
+    /// <summary>
+    /// A small B with contiguous rows is read where it lies (<see cref="MatMulBlocking.ReadsBInPlace{T}"/>): on several threads,
+    /// or on one with at most 64 rows of A; only a ragged last panel is packed. Its rows N or N + 3 apart, the sum in one
+    /// slice or two, M on either side of 64, every kernel and core count.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 64, 40, 70)]  // on one thread in place (M = 64); N = 70: full panels and a ragged one on every kernel
+    [InlineData(1, 65, 40, 70)]  // on one thread packed, on several in place
+    [InlineData(3, 20, 300, 64)] // two slices of the sum, the second added to the first
+    public void SmallRowMajorBOnEveryKernelAndCoreCount(int batch, int m, int k, int n)
+    {
+        foreach (var layoutB in new[] { Layout.RowMajor, Layout.Wide, Layout.Shared })
+        {
+            foreach (var layoutA in new[] { Layout.RowMajor, Layout.Transposed })
+            {
+                EveryPath<float>(batch, m, k, n, layoutA, layoutB);
+                EveryPath<double>(batch, m, k, n, layoutA, layoutB);
+            }
+        }
+    }
+
+    /// <summary>The rule that decides it, at the GPT's shapes and the square benchmark's.</summary>
+    [Theory]
+    [InlineData(768, 384, 128, 1, 2, true)]     // the baby model's dx = dy·W on two threads: B (W) is 192 KiB
+    [InlineData(768, 384, 128, 1, 1, false)]    // the same on one thread: 768 rows use the packed copy often enough
+    [InlineData(64, 64, 32, 1, 1, true)]        // attention's weights · v on one thread: 64 rows
+    [InlineData(768, 384, 128, 384, 2, false)]  // B's columns contiguous (x · Wᵀ): it must be packed
+    [InlineData(1024, 1024, 1024, 1, 2, false)] // 4 MiB of B: packed, so that each block stays in L2
+    [InlineData(512, 256, 512, 1, 2, true)]     // exactly 512 KiB of floats
+    public void ASmallRowMajorBIsReadInPlaceWhereTheCopyDoesNotPay(int m, int k, int n, int bColStride, int cores, bool expected)
+    {
+        var problem = new MatMulProblem<float>(m, n, k, [], [0], k, 1, [], [0], bColStride == 1 ? n : 1, bColStride, [], [0], n);
+        Assert.Equal(expected, MatMulBlocking.ReadsBInPlace(problem, cores));
     }
 
     /// <summary>

@@ -1,0 +1,60 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Scratch.Tensors.Kernels;
+
+/// <summary>
+/// The sizes that <see cref="MatMulFast"/> cuts a product into, and whether it copies B: numbers that decide only the
+/// speed (every choice sums each C[i, j] over p in the same order), chosen for the caches of a typical x86 core
+/// (L1 32–48 KiB, L2 1–2 MiB).
+/// </summary>
+internal static class MatMulBlocking
+{
+    /// <summary>The depth of a block: how many terms of the sum over p one pass of the micro-kernel adds.</summary>
+    public const int KC = 256;
+
+    /// <summary>The bytes of one packed block of B (KC × NC), sized to stay in the L2 cache.</summary>
+    public const int BBlockBytes = 512 * 1024;
+
+    /// <summary>On one thread, a small B is read in place when A has at most this many rows (attention's products at T = 64).</summary>
+    public const int BInPlaceRows = 64;
+
+    /// <summary>
+    /// Whether the micro-kernel reads B_b where it lies, its rows <see cref="MatMulProblem{T}.BRowStride"/> apart, instead
+    /// of from packed panels. Only when B's rows are contiguous (a row of a panel is then NR numbers side by side) and B
+    /// is no bigger than one packed block (it stays in the L2 cache as it is), and then only where the copy does not pay:
+    /// on several threads (all would wait for B to be packed before any could start; the kernel's strided reads cost
+    /// a few percent, the wait more) or, on one thread, with at most <see cref="BInPlaceRows"/> rows of A, too few to
+    /// use each packed number often. A ragged last panel (fewer than NR columns) is still packed, padded with zeros.
+    /// </summary>
+    public static bool ReadsBInPlace<T>(in MatMulProblem<T> p, int cores) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool small = (long)p.K * p.N * Unsafe.SizeOf<T>() <= BBlockBytes;
+        return p.BColStride == 1 && small && (cores > 1 || p.M <= BInPlaceRows);
+    }
+
+    /// <summary>
+    /// The block sizes of one product on <paramref name="cores"/> threads: MC rows of A per task (a multiple of MR),
+    /// NC columns of B per packed block (a multiple of NR, at most <see cref="BBlockBytes"/>), KC terms of the sum;
+    /// the rows are split into chunks for the threads and, with few chunks, the columns too.
+    /// </summary>
+    public static (int Mc, int Nc, int Kc, int RowChunks, int ColumnSplits) Sizes<T>(int m, int n, int k, int mr, int nr, int cores)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Stryker disable once all : the width of a block of columns decides only the speed: each C[i, j] gets the same sum in the same order
+        int nc = Math.Max(nr, BBlockBytes / (KC * Unsafe.SizeOf<T>()) / nr * nr);
+        // Stryker disable once all : the same
+        nc = Math.Min(nc, RoundUp(n, nr));
+        int kc = Math.Min(KC, k);
+        // Stryker disable once Conditional,Equality,Linq : the height of a block of rows (clamped below) decides only the speed: each C[i, j] gets the same sum in the same order
+        int mc = cores == 1 ? 64 * mr : RoundUp(Math.Max(1, m / (4 * cores)), mr);
+        mc = Math.Clamp(mc, mr, 64 * mr);
+        int rowChunks = (m + mc - 1) / mc;
+        // Stryker disable once Conditional,Equality,Arithmetic : into how many parts (at least 1) the columns are split decides only the speed; panelsPerSplit covers them all
+        int columnSplits = cores == 1 ? 1 : Math.Max(1, 2 * cores / rowChunks);
+        return (mc, nc, kc, rowChunks, columnSplits);
+    }
+
+    /// <summary>x rounded up to a multiple of <paramref name="multiple"/>.</summary>
+    public static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+}
