@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Scratch.Autograd;
+using Scratch.Tensors.Kernels;
 
 namespace Scratch.Nn.Optimizers;
 
@@ -23,10 +24,19 @@ public static class GradClipping
             throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, $"clip_grad_norm: max norm = {maxNorm} must be ≥ 0");
         }
         var grads = parameters.Where(p => p.Grad is not null).Select(p => p.Grad!).ToList();
-        double sumOfSquares = 0;
-        foreach (var g in grads)
+        var squares = new double[grads.Count]; // ‖g_p‖² for each p, on all cores; then added in order, as one after another
+        long elements = grads.Sum(g => (long)g.Count);
+        Chunked.For(grads.Count, elements / Math.Max(1, grads.Count), (first, count) =>
         {
-            sumOfSquares += SumOfSquares<T>(g.AsSpan());
+            for (int i = first; i < first + count; i++)
+            {
+                squares[i] = SumOfSquares<T>(grads[i].AsSpan());
+            }
+        });
+        double sumOfSquares = 0;
+        foreach (double square in squares)
+        {
+            sumOfSquares += square;
         }
         double totalNorm = Math.Sqrt(sumOfSquares);
         double clipCoefficient = Math.Min(1.0, maxNorm / (totalNorm + 1e-6));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using Scratch.Autograd;
 using Scratch.Tensors;
+using Scratch.Tensors.Kernels;
 
 namespace Scratch.Nn.Optimizers;
 
@@ -67,19 +68,32 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>All parameters, numbered in group order.</summary>
     public IReadOnlyList<Var<T>> Parameters => parameters.Select(p => p.Parameter).ToList();
 
-    /// <summary>One update of every parameter that has a gradient.</summary>
+    /// <summary>
+    /// One update of every parameter that has a gradient. Each parameter's update reads and writes only its own
+    /// values, gradient and buffers, so the parameters are shared out over the cores; every number is the same as
+    /// one after another.
+    /// </summary>
     public void Step()
     {
+        var due = new List<int>(parameters.Count);
+        long elements = 0;
         for (int i = 0; i < parameters.Count; i++)
         {
-            var (p, group) = parameters[i];
-            if (p.Grad is null)
+            if (parameters[i].Parameter.Grad is not null)
             {
-                continue;
+                due.Add(i);
+                steps[i]++;
+                elements += parameters[i].Parameter.Value.Count;
             }
-            steps[i]++;
-            Update(i, p.Value.AsSpan(), p.Grad.AsSpan(), steps[i], LearningRate * group.LearningRateScale, group.WeightDecay);
         }
+        Chunked.For(due.Count, elements / Math.Max(1, due.Count), (first, count) =>
+        {
+            foreach (int i in due.GetRange(first, count))
+            {
+                var (p, group) = parameters[i];
+                Update(i, p.Value.AsSpan(), p.Grad!.AsSpan(), steps[i], LearningRate * group.LearningRateScale, group.WeightDecay);
+            }
+        });
     }
 
     /// <summary>Forgets every parameter's gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>
@@ -93,7 +107,8 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// The update rule for one parameter, given its values θ (updated in place), its gradient g, its step
-    /// count t (1 on its first update), the group's learning rate η and weight decay λ.
+    /// count t (1 on its first update), the group's learning rate η and weight decay λ. <see cref="Step"/> runs it for
+    /// several parameters at once, on different threads: it must touch only parameter <paramref name="index"/>'s state.
     /// </summary>
     protected abstract void Update(int index, Span<T> theta, ReadOnlySpan<T> g, long t, double lr, double weightDecay);
 
