@@ -16,21 +16,22 @@ internal static class MatMulBlocking
     /// <summary>The bytes of one packed block of B (KC × NC), sized to stay in the L2 cache.</summary>
     public const int BBlockBytes = 512 * 1024;
 
-    /// <summary>On one thread, a small B is read in place when A has at most this many rows (attention's products at T = 64).</summary>
+    /// <summary>The most rows of A for which a small B is read where it lies (attention's products at T = 64 have 64).</summary>
     public const int BInPlaceRows = 64;
 
     /// <summary>
     /// Whether the micro-kernel reads B_b where it lies, its rows <see cref="MatMulProblem{T}.BRowStride"/> apart, instead
-    /// of from packed panels. Only when B's rows are contiguous (a row of a panel is then NR numbers side by side) and B
-    /// is no bigger than one packed block (it stays in the L2 cache as it is), and then only where the copy does not pay:
-    /// on several threads (all would wait for B to be packed before any could start; the kernel's strided reads cost
-    /// a few percent, the wait more) or, on one thread, with at most <see cref="BInPlaceRows"/> rows of A, too few to
-    /// use each packed number often. A ragged last panel (fewer than NR columns) is still packed, padded with zeros.
+    /// of from packed panels: when B's rows are contiguous (a row of a panel is then NR numbers side by side), B is no
+    /// bigger than one packed block (it stays in the L2 cache as it is), and the product runs on one thread with at most
+    /// <see cref="BInPlaceRows"/> rows of A. Each packed number would then serve at most ⌈64 / MR⌉ row panels, too few to
+    /// pay for the copy: attention's weights · v at T = 64 ran 1.10–1.22× as fast read in place. With more rows, or split
+    /// over threads, the baby model's products ran 0.93–1.02× as fast, so they stay packed. A ragged last panel (fewer
+    /// than NR columns) is packed either way, padded with zeros.
     /// </summary>
     public static bool ReadsBInPlace<T>(in MatMulProblem<T> p, int cores) where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool small = (long)p.K * p.N * Unsafe.SizeOf<T>() <= BBlockBytes;
-        return p.BColStride == 1 && small && (cores > 1 || p.M <= BInPlaceRows);
+        return p.BColStride == 1 && small && cores == 1 && p.M <= BInPlaceRows;
     }
 
     /// <summary>

@@ -11,8 +11,8 @@ namespace Scratch.Tensors.Kernels;
 /// <code>
 /// for jc in 0..N step NC:                  a block of columns of B and C
 ///   for pc in 0..K step KC:                a slice of the sum over p
-///     pack B[pc.., jc..]   (KC × NC)       stays in the L2 cache, shared by all threads; a small B whose rows
-///                                          are contiguous is read where it lies instead
+///     pack B[pc.., jc..]   (KC × NC)       stays in the L2 cache, shared by all threads; a small row-major B
+///                                          is read where it lies instead, by a product of few rows on one thread
 ///     for ic in 0..M step MC:              rows of A and C (in parallel)
 ///       pack A[ic.., pc..] (MC × KC)       only if neither its rows nor its columns are contiguous;
 ///                                          else the micro-kernel reads A where it lies

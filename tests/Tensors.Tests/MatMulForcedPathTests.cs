@@ -143,13 +143,13 @@ public sealed class MatMulForcedPathTests
     }
 
     /// <summary>
-    /// A small B with contiguous rows is read where it lies (<see cref="MatMulBlocking.ReadsBInPlace{T}"/>): on several threads,
-    /// or on one with at most 64 rows of A; only a ragged last panel is packed. Its rows N or N + 3 apart, the sum in one
+    /// A small B with contiguous rows is read where it lies (<see cref="MatMulBlocking.ReadsBInPlace{T}"/>) by a product on
+    /// one thread with at most 64 rows of A; only a ragged last panel is packed. Its rows N or N + 3 apart, the sum in one
     /// slice or two, M on either side of 64, every kernel and core count.
     /// </summary>
     [Theory]
     [InlineData(1, 64, 40, 70)]  // on one thread in place (M = 64); N = 70: full panels and a ragged one on every kernel
-    [InlineData(1, 65, 40, 70)]  // on one thread packed, on several in place
+    [InlineData(1, 65, 40, 70)]  // packed: a row more
     [InlineData(3, 20, 300, 64)] // two slices of the sum, the second added to the first
     public void SmallRowMajorBOnEveryKernelAndCoreCount(int batch, int m, int k, int n)
     {
@@ -165,12 +165,13 @@ public sealed class MatMulForcedPathTests
 
     /// <summary>The rule that decides it, at the GPT's shapes and the square benchmark's.</summary>
     [Theory]
-    [InlineData(768, 384, 128, 1, 2, true)]     // the baby model's dx = dy·W on two threads: B (W) is 192 KiB
-    [InlineData(768, 384, 128, 1, 1, false)]    // the same on one thread: 768 rows use the packed copy often enough
-    [InlineData(64, 64, 32, 1, 1, true)]        // attention's weights · v on one thread: 64 rows
-    [InlineData(768, 384, 128, 384, 2, false)]  // B's columns contiguous (x · Wᵀ): it must be packed
-    [InlineData(1024, 1024, 1024, 1, 2, false)] // 4 MiB of B: packed, so that each block stays in L2
-    [InlineData(512, 256, 512, 1, 2, true)]     // exactly 512 KiB of floats
+    [InlineData(64, 64, 32, 1, 1, true)]        // attention's weights · v at T = 64, one product per thread
+    [InlineData(64, 512, 256, 1, 1, true)]      // exactly 512 KiB of floats
+    [InlineData(64, 512, 257, 1, 1, false)]     // a column more: packed, so that each block stays in L2
+    [InlineData(65, 64, 32, 1, 1, false)]       // a row more: the packed copy is used often enough
+    [InlineData(64, 64, 32, 1, 2, false)]       // split over two threads: packed
+    [InlineData(768, 384, 128, 1, 2, false)]    // the baby model's dx = dy·W on two threads: packed
+    [InlineData(64, 64, 32, 64, 1, false)]      // B's columns contiguous (q · kᵀ): it must be packed
     public void ASmallRowMajorBIsReadInPlaceWhereTheCopyDoesNotPay(int m, int k, int n, int bColStride, int cores, bool expected)
     {
         var problem = new MatMulProblem<float>(m, n, k, [], [0], k, 1, [], [0], bColStride == 1 ? n : 1, bColStride, [], [0], n);
