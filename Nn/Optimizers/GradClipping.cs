@@ -25,7 +25,9 @@ public static class GradClipping
         }
         var grads = parameters.Where(p => p.Grad is not null).Select(p => p.Grad!).ToList();
         var squares = new double[grads.Count]; // ‖g_p‖² for each p, on all cores; then added in order, as one after another
+        // Stryker disable once Linq : the work per gradient only decides whether the sums run on one core or several; each is the same (OptimizerParallelStepTests)
         long elements = grads.Sum(g => (long)g.Count);
+        // Stryker disable once Arithmetic : the same
         Chunked.For(grads.Count, elements / Math.Max(1, grads.Count), (first, count) =>
         {
             for (int i = first; i < first + count; i++)

@@ -86,6 +86,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 elements += parameters[i].Parameter.Value.Count;
             }
         }
+        // Stryker disable once Arithmetic : the work per parameter only decides whether the updates run on one core or several; each is the same (OptimizerParallelStepTests)
         Chunked.For(due.Count, elements / Math.Max(1, due.Count), (first, count) =>
         {
             foreach (int i in due.GetRange(first, count))

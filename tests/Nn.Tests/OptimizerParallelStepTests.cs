@@ -60,6 +60,20 @@ public sealed class OptimizerParallelStepTests
         return numbers;
     }
 
+    /// <summary>With no gradient at all there is nothing to share out: the norm is 0 and the step changes nothing.</summary>
+    [Fact]
+    public void WithoutGradientsTheNormIsZeroAndTheStepChangesNothing()
+    {
+        var rng = new Rng(6);
+        var ps = Shapes.Select(s => new Var<double>(Tensor<double>.Randn(rng, s), requiresGrad: true)).ToArray();
+        var before = ps.Select(p => p.Value.ToArray()).ToList();
+        var optimizer = new AdamW<double>(ps, lr: 1e-2);
+        Assert.Equal(0.0, GradClipping.ClipGradNorm(ps, maxNorm: 1.0));
+        optimizer.Step();
+        Assert.All(ps.Zip(before), pair => Assert.Equal(pair.Second, pair.First.Value.ToArray()));
+        Assert.Empty(optimizer.SaveState().Entries);
+    }
+
     [Theory]
     [InlineData("SGD")]
     [InlineData("Adam")]
