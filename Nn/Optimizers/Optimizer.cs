@@ -89,8 +89,9 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         // Stryker disable once Arithmetic : the work per parameter only decides whether the updates run on one core or several; each is the same (OptimizerParallelStepTests)
         Chunked.For(due.Count, elements / Math.Max(1, due.Count), (first, count) =>
         {
-            foreach (int i in due.GetRange(first, count))
+            for (int j = first; j < first + count; j++)
             {
+                int i = due[j];
                 var (p, group) = parameters[i];
                 Update(i, p.Value.AsSpan(), p.Grad!.AsSpan(), steps[i], LearningRate * group.LearningRateScale, group.WeightDecay);
             }

@@ -14,10 +14,10 @@ namespace Scratch.Tensors.Kernels;
 /// <para>
 /// Packing is where the strides are read. After it, every operand is contiguous, so a transposed or sliced
 /// operand costs one strided copy of O(M·K + K·N) numbers against O(M·N·K) multiply-adds. The copy also puts
-/// each micro-panel in consecutive cache lines. B is packed unless it is small and its rows are contiguous
-/// (MatMulFast.ReadsBInPlace); A only when neither its rows nor its columns are contiguous. A ragged last
-/// micro-panel of either is always packed. Otherwise the micro-kernel reads the operand where it lies (A through its
-/// two strides, B a row at a time), which saves the copy.
+/// each micro-panel in consecutive cache lines. B is packed unless it is small, its rows are contiguous and few
+/// rows of A on one thread use it (<see cref="MatMulBlocking.ReadsBInPlace{T}"/>); A only when neither its rows nor
+/// its columns are contiguous. A ragged last micro-panel of either is always packed. Otherwise the micro-kernel reads
+/// the operand where it lies (A through its two strides, B a row at a time), which saves the copy.
 /// </para>
 /// </summary>
 internal static class MatMulPacking
