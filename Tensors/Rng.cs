@@ -47,6 +47,37 @@ public sealed class Rng
     /// <summary>A uniform double in [0, 1): the top 53 bits scaled by 2⁻⁵³.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
+    /// <summary>
+    /// Fills <paramref name="destination"/> in order with zero where a uniform u = <see cref="NextDouble"/> is below
+    /// <paramref name="p"/> and with <paramref name="kept"/> where u ≥ p, one u per element: a dropout mask. The same
+    /// numbers as that loop over NextDouble, leaving the same state, only faster: the four words stay in registers, and
+    /// u = k · 2⁻⁵³ ≥ p is decided on the integer k without a branch: k ≥ ⌈p · 2⁵³⌉ exactly when ⌈p · 2⁵³⌉ − 1 − k
+    /// wraps below zero, which sets its top bit (a mispredicted branch per dropped element cost more than the draw).
+    /// </summary>
+    public void FillMask<T>(Span<T> destination, double p, T kept) where T : System.Numerics.INumberBase<T>
+    {
+        if (!(p >= 0 && p <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(p), $"rng: FillMask needs a probability p in [0, 1], got p = {p}");
+        }
+        ulong threshold = (ulong)Math.Ceiling(p * (1UL << 53)); // u ≥ p ⇔ k ≥ threshold, for p in [0, 1]
+        Span<T> choice = [T.Zero, kept];
+        ulong a = s0, b = s1, c = s2, d = s3; // NextUInt64 on locals
+        for (int i = 0; i < destination.Length; i++)
+        {
+            ulong result = ulong.RotateLeft(b * 5, 7) * 9;
+            ulong t = b << 17;
+            c ^= a;
+            d ^= b;
+            b ^= c;
+            a ^= d;
+            c ^= t;
+            d = ulong.RotateLeft(d, 45);
+            destination[i] = choice[(int)((threshold - 1 - (result >> 11)) >> 63)]; // 1 when k = result >> 11 ≥ threshold
+        }
+        (s0, s1, s2, s3) = (a, b, c, d);
+    }
+
     /// <summary>A uniform integer in [0, <paramref name="n"/>), without modulo bias (Lemire's method).</summary>
     public int NextInt(int n)
     {

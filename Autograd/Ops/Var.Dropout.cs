@@ -51,13 +51,8 @@ public sealed partial class Var<T>
     /// </summary>
     internal static Tensor<T> DropoutMask(ReadOnlySpan<int> shape, double p, Rng rng)
     {
-        var mask = Tensor<T>.Zeros(shape);
-        Span<T> m = mask.AsSpan();
-        T keepScale = T.One / T.CreateChecked(1 - p);
-        for (int i = 0; i < m.Length; i++)
-        {
-            m[i] = rng.NextDouble() >= p ? keepScale : T.Zero; // kept with probability 1 − p
-        }
+        var mask = Tensor<T>.Empty(shape);
+        rng.FillMask(mask.AsSpan(), p, T.One / T.CreateChecked(1 - p)); // mᵢ = 1/(1 − p) where NextDouble() ≥ p, else 0
         return mask;
     }
 }

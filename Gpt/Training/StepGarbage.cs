@@ -15,10 +15,11 @@ namespace Scratch.Gpt.Training;
 /// Call it where the step's graph can no longer be reached: after the method that ran forward and backward has
 /// returned, so that none of its locals still holds the loss. A model much larger than the budget (the
 /// shakespeare-char preset allocates about 2 GB a step) still meets collections inside its steps. Each takes only a
-/// few ms, but a full one carries the step's live activations (1.1–1.6 GB) into the oldest generation, the heap grows
-/// to 5–7 GB, and faulting in fresh pages then takes a quarter to a third of the CPU time on the machine measured.
-/// Collecting the oldest generation here instead lowered the peak but made those steps slower, since the memory it
-/// frees goes back to the system (benchmarks/README.md); memory kept from step to step would cure it.
+/// few ms, but a full one carries the step's live activations (1.1–1.6 GB) into the oldest generation, and the heap
+/// grows to 5–7 GB in the first three steps, which fault in those fresh pages and take two to three times as long as
+/// the steps after them; from then on the steps reuse that memory (about 0.1 s of a 2 s step in the system's part).
+/// Collecting the oldest generation here instead lowered the peak but made the steps slower, since the memory it
+/// frees goes back to the system and is faulted in again (benchmarks/README.md).
 /// </para>
 /// </summary>
 public static class StepGarbage

@@ -42,7 +42,10 @@ public sealed class StepGarbageTests : IDisposable
     }
 }
 
-/// <summary>Tests that count the runtime's collections run alone, so no other test starts one meanwhile.</summary>
+/// <summary>
+/// Tests that count the runtime's collections, or the bytes allocated on every thread, run alone, so no other test
+/// starts a collection or allocates meanwhile.
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class CollectionCounts
 {

@@ -1,3 +1,5 @@
+using FsCheck.Fluent;
+
 namespace Scratch.Tensors.Tests;
 
 public sealed class RngTests
@@ -71,6 +73,53 @@ public sealed class RngTests
             counts[rng.NextInt(5)]++;
         }
         Assert.All(counts, n => Assert.InRange(n, 900, 1100));
+    }
+
+    [Fact]
+    public void FillMaskDrawsWhatTheLoopOverNextDoubleDraws()
+    {
+        // Any seed, length and p, with p = 0, p = 1 and p exactly one of the drawn u (kept: the rule is u ≥ p).
+        var cases = from seed in Properties.ValueSeed
+                    from n in Gen.Choose(0, 300)
+                    from kind in Gen.Choose(0, 3)
+                    from p in Gen.Choose(0, 1000).Select(k => k / 1000.0)
+                    from hit in Gen.Choose(0, 299)
+                    select (Seed: (ulong)seed, N: n, Kind: kind, P: p, Hit: hit);
+        Properties.Check(cases, c =>
+        {
+            double p = c.Kind switch { 0 => 0.0, 1 => 1.0, 2 => DrawnU(c.Seed, c.Hit % Math.Max(c.N, 1)), _ => c.P };
+            var loop = new Rng(c.Seed);
+            double[] expected = Enumerable.Range(0, c.N).Select(_ => loop.NextDouble() >= p ? 2.5 : 0.0).ToArray();
+            var fast = new Rng(c.Seed);
+            var mask = new double[c.N];
+            fast.FillMask<double>(mask, p, 2.5);
+            Assert.Equal(expected, mask);
+            Assert.Equal(loop.GetState(), fast.GetState());
+            var floats = new float[c.N];
+            new Rng(c.Seed).FillMask<float>(floats, p, 2.5f);
+            Assert.Equal(expected.Select(m => (float)m), floats);
+        });
+    }
+
+    /// <summary>The <paramref name="index"/>-th NextDouble of a generator seeded with <paramref name="seed"/>.</summary>
+    private static double DrawnU(ulong seed, int index)
+    {
+        var rng = new Rng(seed);
+        for (int i = 0; i < index; i++)
+        {
+            rng.NextDouble();
+        }
+        return rng.NextDouble();
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void FillMaskRefusesAProbabilityOutsideZeroToOne(double p)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Rng(1).FillMask<float>(new float[3], p, 1f));
+        Assert.Contains($"FillMask needs a probability p in [0, 1], got p = {p}", e.Message);
     }
 
     /// <summary>The multiplicative inverse of an odd number modulo 2⁶⁴ (Newton's iteration).</summary>
