@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace Scratch.Tensors;
 
 /// <summary>
@@ -31,16 +34,23 @@ public sealed class Rng
     }
 
     /// <summary>The next 64 random bits (xoshiro256**).</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Next(ref s0, ref s1, ref s2, ref s3);
+
+    /// <summary>
+    /// One step of xoshiro256** on the state (a, b, c, d): returns the output, rotl(b · 5, 7) · 9, and moves the state on.
+    /// Inlined, so that a loop that keeps the state in locals (<see cref="FillMask"/>) keeps it in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Next(ref ulong a, ref ulong b, ref ulong c, ref ulong d)
     {
-        ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
-        ulong t = s1 << 17;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = ulong.RotateLeft(s3, 45);
+        ulong result = ulong.RotateLeft(b * 5, 7) * 9;
+        ulong t = b << 17;
+        c ^= a;
+        d ^= b;
+        b ^= c;
+        a ^= d;
+        c ^= t;
+        d = ulong.RotateLeft(d, 45);
         return result;
     }
 
@@ -54,7 +64,7 @@ public sealed class Rng
     /// u = k · 2⁻⁵³ ≥ p is decided on the integer k without a branch: k ≥ ⌈p · 2⁵³⌉ exactly when ⌈p · 2⁵³⌉ − 1 − k
     /// wraps below zero, which sets its top bit (a mispredicted branch per dropped element cost more than the draw).
     /// </summary>
-    public void FillMask<T>(Span<T> destination, double p, T kept) where T : System.Numerics.INumberBase<T>
+    public void FillMask<T>(Span<T> destination, double p, T kept) where T : INumberBase<T>
     {
         if (!(p >= 0 && p <= 1))
         {
@@ -65,15 +75,8 @@ public sealed class Rng
         ulong a = s0, b = s1, c = s2, d = s3; // NextUInt64 on locals
         for (int i = 0; i < destination.Length; i++)
         {
-            ulong result = ulong.RotateLeft(b * 5, 7) * 9;
-            ulong t = b << 17;
-            c ^= a;
-            d ^= b;
-            b ^= c;
-            a ^= d;
-            c ^= t;
-            d = ulong.RotateLeft(d, 45);
-            destination[i] = choice[(int)((threshold - 1 - (result >> 11)) >> 63)]; // 1 when k = result >> 11 ≥ threshold
+            ulong k = Next(ref a, ref b, ref c, ref d) >> 11; // u = k · 2⁻⁵³
+            destination[i] = choice[(int)((threshold - 1 - k) >> 63)]; // choice[1] = kept when k ≥ threshold
         }
         (s0, s1, s2, s3) = (a, b, c, d);
     }
