@@ -75,7 +75,9 @@ public sealed class Rng
         ulong a = s0, b = s1, c = s2, d = s3; // NextUInt64 on locals
         for (int i = 0; i < destination.Length; i++)
         {
+            // Stryker disable once Bitwise : on a ulong, >> shifts in zeros as >>> does
             ulong k = Next(ref a, ref b, ref c, ref d) >> 11; // u = k · 2⁻⁵³
+            // Stryker disable once Bitwise : the same
             destination[i] = choice[(int)((threshold - 1 - k) >> 63)]; // choice[1] = kept when k ≥ threshold
         }
         (s0, s1, s2, s3) = (a, b, c, d);
