@@ -110,7 +110,10 @@ internal static class MatMulFast
         bool forced = ForcedCores.Value is not null;
         bool bInPlace = MatMulBlocking.ReadsBInPlace(p, cores);
 
-        T[] bPack = ArrayPool<T>.Shared.Rent(kc * nc);
+        // The packed block starts on a cache line, so that no vector of a B micro-panel straddles two (a rented array
+        // starts wherever the runtime put it): products of 512-bit vectors ran 1.00–1.15× as fast.
+        T[] rented = ArrayPool<T>.Shared.Rent(kc * nc + MatMulPacking.CacheLine / Unsafe.SizeOf<T>());
+        var bPack = new ArraySegment<T>(rented, MatMulPacking.CacheLineStart(rented), kc * nc);
         try
         {
             for (int jc = 0; jc < n; jc += nc)
@@ -156,7 +159,7 @@ internal static class MatMulFast
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(bPack);
+            ArrayPool<T>.Shared.Return(rented);
         }
     }
 
@@ -165,7 +168,7 @@ internal static class MatMulFast
     /// NR = <paramref name="nr"/> wide: on one thread when there is one core or the block is small (unless <paramref name="forced"/>), else
     /// each of the <paramref name="cores"/> threads packs its share of the panels.
     /// </summary>
-    private static void PackBlockOfB<T>(MatMulProblem<T> p, int b, int pc, int kc, int jc, int nc, int nr, int panels, T[] bPack,
+    private static void PackBlockOfB<T>(MatMulProblem<T> p, int b, int pc, int kc, int jc, int nc, int nr, int panels, ArraySegment<T> bPack,
         int cores, bool forced) where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Stryker disable once all : one thread or several pack the same numbers into the same places
@@ -192,7 +195,7 @@ internal static class MatMulFast
     /// otherwise the block of A is packed first.
     /// </summary>
     private static void Block<T>(in MatMulProblem<T> p, int b, int ic, int mc, int pc, int kc, int jc, int nc, int width,
-        int firstPanel, int endPanel, T[] bPack, bool bInPlace, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+        int firstPanel, int endPanel, ArraySegment<T> bPack, bool bInPlace, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int mr = MatMulMicroKernel.MR(width), nr = MatMulMicroKernel.NR<T>(width);
         int ldc = p.CRowStride;
@@ -208,7 +211,7 @@ internal static class MatMulFast
                 MatMulPacking.PackA(p, p.AOffsets[b], ic, mc, pc, kc, mr, aPack);
             }
             ref T aStart = ref MemoryMarshal.GetArrayDataReference(aPack);
-            ref T bStart = ref MemoryMarshal.GetArrayDataReference(bPack);
+            ref T bStart = ref MemoryMarshal.GetReference(bPack.AsSpan());
             ref T cStart = ref MemoryMarshal.GetArrayDataReference(p.C);
             for (int ir = 0; ir < mc; ir += mr)
             {

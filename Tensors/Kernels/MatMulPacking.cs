@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Scratch.Tensors.Kernels;
 
@@ -22,6 +24,22 @@ namespace Scratch.Tensors.Kernels;
 /// </summary>
 internal static class MatMulPacking
 {
+    /// <summary>The bytes of a cache line on x86, and of one AVX-512 vector.</summary>
+    public const int CacheLine = 64;
+
+    /// <summary>
+    /// The first index of <paramref name="array"/> whose element starts a cache line: a block packed from there puts
+    /// every 64-byte vector of a micro-panel in one line, where one that straddles two costs two reads of the L1 cache.
+    /// The runtime aligns arrays to 8 bytes only, and may move a small one; if it does, a product is as right as ever,
+    /// only not aligned. (The address is read as the distance from a null reference, which needs no unsafe code.)
+    /// </summary>
+    public static int CacheLineStart<T>(T[] array) where T : unmanaged
+    {
+        nint address = Unsafe.ByteOffset(ref Unsafe.NullRef<T>(), ref MemoryMarshal.GetArrayDataReference(array));
+        int pastLine = (int)(address & (CacheLine - 1));
+        return (CacheLine - pastLine) % CacheLine / Unsafe.SizeOf<T>();
+    }
+
     /// <summary>
     /// Packs A_b[i0 .. i0+mc, p0 .. p0+kc) into <paramref name="dst"/> as ⌈mc/MR⌉ micro-panels of MR·kc numbers,
     /// MR = <paramref name="mr"/>, the tile height of the micro-kernel that will read them.
