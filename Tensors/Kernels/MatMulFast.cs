@@ -90,7 +90,7 @@ internal static class MatMulFast
         else if (wholeProducts)
         {
             // Many products (attention: one per batch and head): give each thread whole products.
-            Parallel.For(0, p.Batch, b => Gemm(p, b, cores: 1));
+            Workers.For(p.Batch, b => Gemm(p, b, cores: 1));
         }
         else
         {
@@ -145,7 +145,7 @@ internal static class MatMulFast
                         }
                         continue;
                     }
-                    Parallel.For(0, rowChunks * columnSplits, task =>
+                    Workers.For(rowChunks * columnSplits, task =>
                     {
                         int ic = task / columnSplits * mc, split = task % columnSplits;
                         int firstPanel = split * panelsPerSplit, endPanel = Math.Min(panels, firstPanel + panelsPerSplit);
@@ -180,7 +180,7 @@ internal static class MatMulFast
             // Stryker disable once Statement : without the return the threads below pack the same numbers again, into the same places
             return;
         }
-        Parallel.For(0, cores, t =>
+        Workers.For(cores, t =>
         {
             int first = t * panels / cores, end = (t + 1) * panels / cores;
             MatMulPacking.PackB(p, p.BOffsets[b], pc, kc, jc, nc, nr, first, end, bPack);

@@ -58,7 +58,7 @@ internal static class MatMulThin
             // Stryker disable once Statement : without the return the one task below computes the same columns of the one product again, into the same places
             return;
         }
-        Parallel.For(0, tasks, task =>
+        Workers.For(tasks, task =>
         {
             int b = task / splits, s = task % splits;
             int first = Math.Min(p.N, w * (int)((long)vectors * s / splits));

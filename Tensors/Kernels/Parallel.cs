@@ -18,7 +18,7 @@ public static class Chunked
 
     /// <summary>
     /// Calls body(start, length) over chunks covering [0, n), in order on this thread when the work is small or
-    /// there is one core, otherwise about four chunks per core in parallel. Which items share a chunk depends on
+    /// there is one core, otherwise about four chunks per core in parallel, on the <see cref="Workers"/>. Which items share a chunk depends on
     /// the machine, so body must give each item the same result whatever chunk it is in (a sum over items
     /// that must not depend on the machine is kept per fixed block of items, and the blocks are the items).
     /// </summary>
@@ -43,7 +43,7 @@ public static class Chunked
         }
         int chunks = Math.Min(n, forced ?? cores * 4);
         int size = (n + chunks - 1) / chunks;
-        Parallel.For(0, (n + size - 1) / size, c =>
+        Workers.For((n + size - 1) / size, c =>
         {
             int start = c * size;
             body(start, Math.Min(size, n - start));
