@@ -39,8 +39,7 @@ internal static class Workers
     private static readonly long SpinTicks = (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
     private static readonly Worker[] Team = StartTeam(Environment.ProcessorCount - 1);
     private static Loop? current; // the latest loop; workers join it when it is not the one they last ran
-    private static int busy;      // 1 while a caller's loop holds the team
-    [ThreadStatic] private static bool inLoop;
+    private static int busy;      // 1 while a caller's loop holds the team (a loop inside one of its bodies finds it so)
 
     /// <summary>
     /// Runs body(i) for every i in [0, <paramref name="count"/>), each once, spread over the calling thread and the
@@ -55,7 +54,7 @@ internal static class Workers
             return;
         }
         // Stryker disable once Logical,Equality : which threads run the indices decides only the speed (WorkersTests hold both paths to every index once)
-        if (inLoop || Team.Length == 0 || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
+        if (Team.Length == 0 || Interlocked.CompareExchange(ref busy, 1, 0) != 0)
         {
             OnThreadPool(count, body);
             return;
@@ -71,13 +70,11 @@ internal static class Workers
                     worker.Wake.Release();
                 }
             }
-            inLoop = true;
             loop.Work();
             loop.WaitUntilFinished();
         }
         finally
         {
-            inLoop = false;
             Volatile.Write(ref busy, 0);
         }
         loop.ThrowIfFailed();
@@ -122,7 +119,6 @@ internal static class Workers
     /// <summary>A worker's life: join each new loop; between loops spin for <see cref="SpinTime"/>, then sleep.</summary>
     private static void Run(Worker worker)
     {
-        inLoop = true; // a loop started from a body on this thread runs on Parallel.For
         Loop? done = null;
         while (true)
         {

@@ -91,9 +91,11 @@ public class WorkersTests
     public void TheIndicesRunOnMoreThanOneThreadEvenAfterTheWorkersSlept() => Within(() =>
     {
         // Each of the two bodies waits until both have started: one thread alone would wait forever (here, 30 s).
-        for (int round = 0; round < 3; round++)
+        // The last round suppresses the flow of the caller's execution context, which the workers then run without.
+        for (int round = 0; round < 4; round++)
         {
             Thread.Sleep(Workers.SpinTime * 5); // long enough for an idle worker to go to sleep
+            using var noFlow = round == 3 ? ExecutionContext.SuppressFlow() : default(AsyncFlowControl?);
             using var bothStarted = new CountdownEvent(2);
             var threads = new ConcurrentBag<int>();
             Workers.For(2, _ =>
