@@ -18,9 +18,9 @@ public static class Chunked
 
     /// <summary>
     /// Calls body(start, length) over chunks covering [0, n), in order on this thread when the work is small or
-    /// there is one core, otherwise about four chunks per core in parallel, on the <see cref="Workers"/>. Which items share a chunk depends on
-    /// the machine, so body must give each item the same result whatever chunk it is in (a sum over items
-    /// that must not depend on the machine is kept per fixed block of items, and the blocks are the items).
+    /// there is one core, otherwise about four chunks per core in parallel, on the <see cref="Workers"/>. Which items
+    /// share a chunk depends on the machine, so body must give each item the same result whatever chunk it is in (a sum
+    /// over items that must not depend on the machine is kept per fixed block of items, and the blocks are the items).
     /// </summary>
     /// <param name="n">The number of items.</param>
     /// <param name="costPerItem">Roughly how many elements of work one item is (a row's length, say).</param>

@@ -19,10 +19,9 @@ namespace Scratch.Tensors.Kernels;
 /// Each index goes to whichever thread takes it first (one atomic counter per loop), so a thread that arrives late, or
 /// that another process keeps off its core, simply does less; the caller must give every index the same result
 /// whatever thread runs it. When the caller has run out of indices it waits for the others' last ones, spinning up to
-/// <see cref="SpinTime"/> and then blocking. A loop started from inside a
-/// body, or while another thread's loop holds the workers, runs on <c>Parallel.For</c>, so callers never wait on each
-/// other. Values of <see cref="AsyncLocal{T}"/> (the tests' forced paths) reach the bodies, as with
-/// <c>Parallel.For</c>.
+/// <see cref="SpinTime"/> and then blocking. A loop started from inside a body, or while another thread's loop holds
+/// the workers, runs on <c>Parallel.For</c>, so callers never wait on each other. Values of <see cref="AsyncLocal{T}"/>
+/// (the tests' forced paths) reach the bodies, as with <c>Parallel.For</c>.
 /// </para>
 /// </summary>
 internal static class Workers
@@ -30,9 +29,10 @@ internal static class Workers
     /// <summary>
     /// How long a thread spins, yielding its core to any other thread that wants it, before it blocks: an idle worker
     /// waiting for the next loop, and a caller waiting for the indices the workers still run. Blocking and waking cost
-    /// more than spinning through the waits of a training step, on the 2-vCPU machine this was measured on: with 2 ms, the Shakespeare model's worker fell asleep 20–23 times a step, with 20 ms less than once, and
-    /// a caller that blocked after 2 ms or 50 µs made the step 1.08–1.09× as long as one that kept spinning. Short
-    /// enough that a program that has stopped computing frees the core at once.
+    /// more than spinning through the waits of a training step, on the 2-vCPU machine this was measured on: with 2 ms,
+    /// the Shakespeare model's worker fell asleep 20–23 times a step, with 20 ms less than once, and a caller that
+    /// blocked after 2 ms or 50 µs made the step 1.08–1.09× as long as one that kept spinning. Short enough that a
+    /// program that has stopped computing frees the core within 20 ms.
     /// </summary>
     public static readonly TimeSpan SpinTime = TimeSpan.FromMilliseconds(20);
 
