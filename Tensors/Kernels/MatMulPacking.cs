@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Scratch.Tensors.Kernels;
 
@@ -102,9 +104,24 @@ internal static class MatMulPacking
 
     /// <summary>
     /// panel[k·width + i] = src[start + k·kStep + i·iStep] for k &lt; kc, i &lt; count: one micro-panel of A (i a row,
-    /// width MR) or of B (i a column, width NR) copied through its two strides, walking along the shorter one.
+    /// width MR) or of B (i a column, width NR) copied through its two strides. When k's stride is 1 (a transposed B,
+    /// as Wᵀ in x · Wᵀ) and the machine has AVX, floats go through <see cref="CopyTransposed"/>; else the plain loops.
     /// </summary>
-    private static void CopyPanel<T>(T[] src, int start, int kStep, int iStep, int kc, int count, int width, Span<T> panel)
+    internal static void CopyPanel<T>(T[] src, int start, int kStep, int iStep, int kc, int count, int width, Span<T> panel)
+        where T : unmanaged
+    {
+        if (kStep == 1 && typeof(T) == typeof(float) && Avx.IsSupported)
+        {
+            CopyTransposed((float[])(object)src, start, iStep, kc, count, width, MemoryMarshal.Cast<T, float>(panel));
+            return;
+        }
+        CopyPanelReference(src, start, kStep, iStep, kc, count, width, panel);
+    }
+
+    /// <summary>
+    /// The reference of <see cref="CopyPanel"/>, one number at a time, walking along the shorter stride.
+    /// </summary>
+    internal static void CopyPanelReference<T>(T[] src, int start, int kStep, int iStep, int kc, int count, int width, Span<T> panel)
     {
         // Stryker disable once all : which way the copy walks changes only the order of the reads, not a number copied
         bool alongI = Math.Abs(iStep) <= Math.Abs(kStep);
@@ -130,6 +147,59 @@ internal static class MatMulPacking
                 {
                     panel[k * width + i] = src[at + k * kStep];
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CopyPanel"/> for floats whose k runs along the source (kStep = 1), as x · Wᵀ packs Wᵀ: each micro-panel
+    /// row k is a column of the source. One number at a time that is a scattered store per number; here every 8 × 8
+    /// block is read as eight vectors along k (sources i … i+7), transposed in registers, and written as eight vectors
+    /// along i (panel rows k … k+7). The transpose: unpack pairs of sources (i, i+1) into
+    /// (k0 of i, k0 of i+1, k1 of i, k1 of i+1), shuffle pairs of pairs into four numbers of one k, then join the
+    /// 128-bit halves that hold k and k + 4. The block edges (count or kc not a multiple of 8) go one number at a time.
+    /// </summary>
+    private static void CopyTransposed(float[] src, int start, int iStep, int kc, int count, int width, Span<float> panel)
+    {
+        ref float s = ref MemoryMarshal.GetArrayDataReference(src);
+        ref float d = ref MemoryMarshal.GetReference(panel);
+        int fullI = count / 8 * 8, fullK = kc / 8 * 8;
+        for (int i = 0; i < fullI; i += 8)
+        {
+            ref float row = ref Unsafe.Add(ref s, start + i * iStep); // src row i: its k-th number at row[k]
+            for (int k = 0; k < fullK; k += 8)
+            {
+                ref float at = ref Unsafe.Add(ref row, k);
+                var t0 = Avx.UnpackLow(Vector256.LoadUnsafe(ref at), Vector256.LoadUnsafe(ref at, (nuint)iStep));
+                var t1 = Avx.UnpackHigh(Vector256.LoadUnsafe(ref at), Vector256.LoadUnsafe(ref at, (nuint)iStep));
+                var t2 = Avx.UnpackLow(Vector256.LoadUnsafe(ref at, (nuint)(2 * iStep)), Vector256.LoadUnsafe(ref at, (nuint)(3 * iStep)));
+                var t3 = Avx.UnpackHigh(Vector256.LoadUnsafe(ref at, (nuint)(2 * iStep)), Vector256.LoadUnsafe(ref at, (nuint)(3 * iStep)));
+                var t4 = Avx.UnpackLow(Vector256.LoadUnsafe(ref at, (nuint)(4 * iStep)), Vector256.LoadUnsafe(ref at, (nuint)(5 * iStep)));
+                var t5 = Avx.UnpackHigh(Vector256.LoadUnsafe(ref at, (nuint)(4 * iStep)), Vector256.LoadUnsafe(ref at, (nuint)(5 * iStep)));
+                var t6 = Avx.UnpackLow(Vector256.LoadUnsafe(ref at, (nuint)(6 * iStep)), Vector256.LoadUnsafe(ref at, (nuint)(7 * iStep)));
+                var t7 = Avx.UnpackHigh(Vector256.LoadUnsafe(ref at, (nuint)(6 * iStep)), Vector256.LoadUnsafe(ref at, (nuint)(7 * iStep)));
+                // u0 = (k0 of i … i+3 | k4 of i … i+3), u1 = k1 | k5, u2 = k2 | k6, u3 = k3 | k7; u4 … u7 the same for i+4 … i+7
+                var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+                var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+                var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+                var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+                ref float to = ref Unsafe.Add(ref d, k * width + i); // panel row k, column i
+                Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref to);
+                Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref to, (nuint)width);
+                Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref to, (nuint)(2 * width));
+                Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref to, (nuint)(3 * width));
+                Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref to, (nuint)(4 * width));
+                Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref to, (nuint)(5 * width));
+                Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref to, (nuint)(6 * width));
+                Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref to, (nuint)(7 * width));
+            }
+        }
+        // The edges: the last kc mod 8 rows of the panel for the blocks' sources, and the last count mod 8 sources.
+        for (int i = 0; i < count; i++)
+        {
+            for (int k = i < fullI ? fullK : 0; k < kc; k++)
+            {
+                panel[k * width + i] = src[start + i * iStep + k];
             }
         }
     }

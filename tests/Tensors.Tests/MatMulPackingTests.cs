@@ -6,7 +6,8 @@ namespace Scratch.Tensors.Tests;
 
 /// <summary>
 /// Where the blocked product puts its packed block of B: at the first element of the rented array that starts a
-/// cache line (<see cref="MatMulPacking.CacheLineStart{T}"/>), so that its 64-byte vectors are read from one line each.
+/// cache line (<see cref="MatMulPacking.CacheLineStart{T}"/>), so that its 64-byte vectors are read from one line each;
+/// and the transposing copy of a micro-panel (8 × 8 blocks in registers) against the copy one number at a time.
 /// </summary>
 public sealed class MatMulPackingTests
 {
@@ -34,5 +35,42 @@ public sealed class MatMulPackingTests
         starts.Add(AddressOf(array, 0) % MatMulPacking.CacheLine);
         Assert.Equal(0, AddressOf(array, index) % MatMulPacking.CacheLine);
         Assert.InRange(index, 0, MatMulPacking.CacheLine / Unsafe.SizeOf<T>() - 1); // the first such element, never a line further
+    }
+
+    [Fact]
+    public void TransposingCopyEqualsTheCopyOneNumberAtATime()
+    {
+        // Sources with k contiguous (a transposed B, as Wᵀ in x · Wᵀ): every count and depth around the 8 × 8 blocks,
+        // at several starts and row strides, into panels as wide as the kernels' (NR = 16 or 32) and a little wider.
+        // The panel starts full of a sentinel, so a number written where it should not be shows too.
+        var rng = new Random(5);
+        int cases = 0;
+        foreach (int width in new[] { 16, 32, 35 })
+        {
+            for (int count = 1; count <= width; count += count < 10 ? 1 : 3)
+            {
+                foreach (int kc in new[] { 1, 7, 8, 9, 16, 23, 64, 130 })
+                {
+                    int iStep = kc + rng.Next(0, 20), start = rng.Next(0, 9);
+                    var src = new float[start + count * iStep + 8];
+                    for (int j = 0; j < src.Length; j++)
+                    {
+                        src[j] = (float)rng.NextDouble() - 0.5f;
+                    }
+                    var fast = Enumerable.Repeat(-7f, kc * width).ToArray();
+                    var plain = (float[])fast.Clone();
+                    MatMulPacking.CopyPanel(src, start, 1, iStep, kc, count, width, fast);
+                    MatMulPacking.CopyPanelReference(src, start, 1, iStep, kc, count, width, plain);
+                    Assert.True(plain.AsSpan().SequenceEqual(fast), $"width {width}, count {count}, kc {kc}, row step {iStep}, start {start}");
+                    cases++;
+                }
+            }
+        }
+        Assert.True(cases > 300);
+        // The reference itself: panel[k·width + i] = src[start + k + i·iStep].
+        var small = Enumerable.Range(0, 40).Select(v => (float)v).ToArray();
+        var panel = new float[3 * 4];
+        MatMulPacking.CopyPanelReference(small, 2, 1, 10, 3, 4, 4, panel);
+        Assert.Equal(new float[] { 2, 12, 22, 32, 3, 13, 23, 33, 4, 14, 24, 34 }, panel);
     }
 }
