@@ -273,7 +273,7 @@ internal static class MatMulFast
 
     /// <summary>
     /// C[i, j] = (accumulate ? C[i, j] : 0) + tile[i, j] for the rows × cols corner of an MR × NR tile computed aside
-    /// (rows nr apart) that lies inside C (rows ldc apart, starting at c[0]).
+    /// (rows nr apart) that lies inside C (rows ldc apart, starting at c[0]): a row copy, or a vector at a time.
     /// </summary>
     private static void KeepInside<T>(Span<T> c, int ldc, ReadOnlySpan<T> tile, int nr, int rows, int cols, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -282,9 +282,18 @@ internal static class MatMulFast
         {
             Span<T> cRow = c.Slice(i * ldc, cols);
             ReadOnlySpan<T> tileRow = tile.Slice(i * nr, cols);
-            for (int j = 0; j < cols; j++)
+            if (!accumulate)
             {
-                cRow[j] = accumulate ? cRow[j] + tileRow[j] : tileRow[j];
+                tileRow.CopyTo(cRow);
+                continue;
+            }
+            for (int j = 0; j <= cols - Vector<T>.Count; j += Vector<T>.Count)
+            {
+                (new Vector<T>(cRow[j..]) + new Vector<T>(tileRow[j..])).CopyTo(cRow[j..]);
+            }
+            for (int j = cols / Vector<T>.Count * Vector<T>.Count; j < cols; j++)
+            {
+                cRow[j] += tileRow[j];
             }
         }
     }
