@@ -25,10 +25,18 @@ public sealed partial class Tensor<T>
     public static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b, Tensor<T> destination) =>
         MatMul(a, b, destination ?? throw new ArgumentNullException(nameof(destination)), reference: false);
 
+    /// <summary>
+    /// The same product, with A known to hold zeros on one side of its diagonal in its last two dimensions (causal
+    /// attention's weights, or their transpose), so that the fast kernel skips the blocks of terms they give: the same
+    /// numbers for such an A. Not checked: for callers whose A has the zeros by construction.
+    /// </summary>
+    internal static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b, Tensor<T>? destination, ATriangle aTriangle) =>
+        MatMul(a, b, destination, reference: false, aTriangle);
+
     /// <summary>The same product computed by the plain three-loop reference kernel.</summary>
     internal static Tensor<T> MatMulReference(Tensor<T> a, Tensor<T> b) => MatMul(a, b, destination: null, reference: true);
 
-    private static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b, Tensor<T>? destination, bool reference)
+    private static Tensor<T> MatMul(Tensor<T> a, Tensor<T> b, Tensor<T>? destination, bool reference, ATriangle aTriangle = ATriangle.None)
     {
         if (a.Rank == 0 || b.Rank == 0)
         {
@@ -53,7 +61,7 @@ public sealed partial class Tensor<T>
         // The destination as the product's (…, M, N): the dimensions a 1-D operand drops, put back.
         var c2 = destination is null ? null : ProductView(destination, a, b, [.. batchShape, m, n]);
         // A contiguous destination folds as one (…·M, N) view; any other takes one product per batch entry below.
-        if (b2.Rank == 2 && a2.Rank > 2 && (c2 is null || c2.IsContiguous))
+        if (b2.Rank == 2 && a2.Rank > 2 && (c2 is null || c2.IsContiguous) && aTriangle == ATriangle.None)
         {
             // (…, M, K) · (K, N), a Linear layer on a batch: one product (…·M, K) · (K, N) instead of one per
             // batch index, so the kernel sees a tall matrix it can block and split over the cores.
@@ -67,7 +75,7 @@ public sealed partial class Tensor<T>
         var problem = new MatMulProblem<T>(m, n, k,
             ae.storage, BatchOffsets(ae, batchShape), ae.strides[^2], ae.strides[^1],
             be.storage, BatchOffsets(be, batchShape), be.strides[^2], be.strides[^1],
-            c2.storage, BatchOffsets(c2, batchShape), c2.strides[^2]);
+            c2.storage, BatchOffsets(c2, batchShape), c2.strides[^2]) { ATriangle = aTriangle };
         if (reference)
         {
             Kernels.MatMulReference.Run(problem);

@@ -9,7 +9,8 @@ namespace Scratch.Autograd.Kernels;
 /// Causal self-attention, fast: the numbers of <see cref="AttentionReference"/> (tested equal), with the four
 /// products as batched matrix products (the packed GEMM, reading q, k and v through their strides, so the heads
 /// split from nanoGPT's (B, T, 3C) need no copy, and writing y, dq, dk and dv in the (B, T, H, hs) order, so that
-/// joining the heads back needs none either) and the softmax rows and their backward a <see cref="Vector{T}"/>
+/// joining the heads back needs none either; the products with the weights or their gradient as A skip the zeros
+/// of its causal triangle, about half the terms at T = 256) and the softmax rows and their backward a <see cref="Vector{T}"/>
 /// at a time on all cores. Same shapes: q, k, v, y (B, H, T, hs) in any layout, att and mask (B, H, T, T).
 /// </summary>
 public static class AttentionFast
@@ -25,7 +26,8 @@ public static class AttentionFast
         T[] a = att.Storage;
         Chunked.For(att.Count / nT, nT, (first, count) => CausalSoftmaxRows(a.AsSpan(first * nT, count * nT), first, nT, scale));
         var weights = mask is null ? att : att * mask; // attention dropout: (B, H, T, T)
-        return (Tensor<T>.MatMul(weights, v, InTokenLayout(q)), att); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        // weights are 0 above the diagonal (key s > query t): the product sums s ≤ t only (ATriangle.Lower)
+        return (Tensor<T>.MatMul(weights, v, InTokenLayout(q), ATriangle.Lower), att); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
     }
 
     /// <summary>
@@ -44,7 +46,8 @@ public static class AttentionFast
         T scale = T.One / T.Sqrt(T.CreateChecked(hs));
         // forward: y = weights · v, weights = att ⊙ mask
         var weights = mask is null ? att : att * mask;
-        var dv = Tensor<T>.MatMul(weights.Transpose(2, 3), dy, InTokenLayout(q)); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        // weightsᵀ is 0 below the diagonal, and datt (dpre, below) above it, as weights: each product skips those terms
+        var dv = Tensor<T>.MatMul(weights.Transpose(2, 3), dy, InTokenLayout(q), ATriangle.Upper); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
         var datt = Tensor<T>.MatMul(dy, v.Transpose(2, 3)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
 
         // forward: att = softmax(pre) per row, so dpre = att ⊙ (datt − Σₛ datt ⊙ att), with datt ⊙ mask first;
@@ -58,8 +61,8 @@ public static class AttentionFast
             ReadOnlySpan<T> mrows = m is null ? default : m.AsSpan(mOffset + first * nT, count * nT);
             CausalSoftmaxBackwardRows(a.AsSpan(aOffset + first * nT, count * nT), da.AsSpan(first * nT, count * nT), mrows, first, nT, scale);
         });
-        var dq = Tensor<T>.MatMul(datt, k, InTokenLayout(q)); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
-        var dk = Tensor<T>.MatMul(datt.Transpose(2, 3), q, InTokenLayout(q)); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var dq = Tensor<T>.MatMul(datt, k, InTokenLayout(q), ATriangle.Lower); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var dk = Tensor<T>.MatMul(datt.Transpose(2, 3), q, InTokenLayout(q), ATriangle.Upper); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
         return (dq, dk, dv);
     }
 

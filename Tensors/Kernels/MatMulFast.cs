@@ -16,7 +16,8 @@ namespace Scratch.Tensors.Kernels;
 ///     for ic in 0..M step MC:              rows of A and C (in parallel)
 ///       pack A[ic.., pc..] (MC × KC)       only if neither its rows nor its columns are contiguous;
 ///                                          else the micro-kernel reads A where it lies
-///       for ir in 0..MC step MR:           one A micro-panel (MR × KC), stays in L1
+///       for ir in 0..MC step MR:           one A micro-panel (MR × KC), stays in L1; with a known zero triangle
+///                                          (causal attention's weights) only the terms its rows need
 ///         for jr in 0..NC step NR:         one B micro-panel (KC × NR), streams from L2
 ///           C[ir.., jr..] += Apanel · Bpanel      the micro-kernel: MR × NR in registers
 /// </code>
@@ -28,7 +29,7 @@ namespace Scratch.Tensors.Kernels;
 /// (L1 is 32–48 KiB); NC is chosen so that
 /// a packed KC × NC block of B is 512 KiB, half of a typical L2.
 /// </summary>
-internal static class MatMulFast
+internal static partial class MatMulFast
 {
     /// <summary>Below this many multiply-adds a product runs on one thread: waking the others costs more.</summary>
     private const long ParallelWork = 1L << 21;
@@ -210,40 +211,32 @@ internal static class MatMulFast
             {
                 MatMulPacking.PackA(p, p.AOffsets[b], ic, mc, pc, kc, mr, aPack);
             }
-            ref T aStart = ref MemoryMarshal.GetArrayDataReference(aPack);
             ref T bStart = ref MemoryMarshal.GetReference(bPack.AsSpan());
             ref T cStart = ref MemoryMarshal.GetArrayDataReference(p.C);
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int rows = Math.Min(mr, mc - ir);
-                ref T aPanel = ref aStart; // the micro-panel A[ic + ir.., pc..]: packed (aRow = 1, aStep = MR) or in place
-                nint aRow = 1, aStep = mr;
-                if (!inPlace)
+                var (skip, terms) = Terms(p.ATriangle, ic + ir, rows, pc, kc); // the terms of the slice these rows need
+                if (terms == 0 && accumulate)
                 {
-                    aPanel = ref Unsafe.Add(ref aStart, ir * kc);
+                    continue; // all zeros: nothing to add (a first slice still writes its zeros below)
                 }
-                else if (rows == mr)
-                {
-                    aPanel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p.A), p.AOffsets[b] + (ic + ir) * rs + pc * cs);
-                    (aRow, aStep) = (rs, cs);
-                }
-                else
-                {
-                    MatMulPacking.PackA(p, p.AOffsets[b], ic + ir, rows, pc, kc, mr, aPack); // the last rows, padded to MR
-                }
+                ref T aPanel = ref APanel(p, b, ic + ir, rows, pc, kc, mr, inPlace, aPack, ir * kc, out nint aRow, out nint aStep);
+                aPanel = ref Unsafe.Add(ref aPanel, skip * aStep);
                 for (int panel = firstPanel; panel < endPanel; panel++)
                 {
                     int jr = panel * nr;
                     int cols = Math.Min(nr, nc - jr);
                     ref T bPanel = ref BPanel(p, b, pc, jc + jr, bInPlace && cols == nr, ref Unsafe.Add(ref bStart, jr * kc), nr, out nint bRow);
+                    bPanel = ref Unsafe.Add(ref bPanel, skip * bRow);
                     int cAt = p.COffsets[b] + (ic + ir) * ldc + jc + jr;
                     if (rows == mr && cols == nr)
                     {
-                        MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, bRow, ref Unsafe.Add(ref cStart, cAt), ldc, accumulate);
+                        MatMulMicroKernel.Run(width, terms, ref aPanel, aRow, aStep, ref bPanel, bRow, ref Unsafe.Add(ref cStart, cAt), ldc, accumulate);
                         continue;
                     }
                     // A ragged tile at the bottom or right edge: compute the full tile aside, keep the part inside C.
-                    MatMulMicroKernel.Run(width, kc, ref aPanel, aRow, aStep, ref bPanel, bRow, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
+                    MatMulMicroKernel.Run(width, terms, ref aPanel, aRow, aStep, ref bPanel, bRow, ref MemoryMarshal.GetReference(edge), nr, accumulate: false);
                     KeepInside(p.C.AsSpan(cAt), ldc, edge, nr, rows, cols, accumulate);
                 }
             }
@@ -251,50 +244,6 @@ internal static class MatMulFast
         finally
         {
             ArrayPool<T>.Shared.Return(aPack);
-        }
-    }
-
-    /// <summary>
-    /// Where the micro-kernel reads the micro-panel B_b[pc.., j .. j+NR): in B itself when <paramref name="inPlace"/>
-    /// (its row p at B_b[pc + p, j], the rows B's row stride apart), else the panel packed at <paramref name="packed"/>
-    /// (rows <paramref name="nr"/> apart). <paramref name="bRow"/> is set to the distance between rows.
-    /// </summary>
-    private static ref T BPanel<T>(in MatMulProblem<T> p, int b, int pc, int j, bool inPlace, ref T packed, int nr, out nint bRow)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (inPlace)
-        {
-            bRow = p.BRowStride;
-            return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(p.B), p.BOffsets[b] + pc * p.BRowStride + j);
-        }
-        bRow = nr;
-        return ref packed;
-    }
-
-    /// <summary>
-    /// C[i, j] = (accumulate ? C[i, j] : 0) + tile[i, j] for the rows × cols corner of an MR × NR tile computed aside
-    /// (rows nr apart) that lies inside C (rows ldc apart, starting at c[0]): a row copy, or a vector at a time.
-    /// </summary>
-    private static void KeepInside<T>(Span<T> c, int ldc, ReadOnlySpan<T> tile, int nr, int rows, int cols, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < rows; i++)
-        {
-            Span<T> cRow = c.Slice(i * ldc, cols);
-            ReadOnlySpan<T> tileRow = tile.Slice(i * nr, cols);
-            if (!accumulate)
-            {
-                tileRow.CopyTo(cRow);
-                continue;
-            }
-            for (int j = 0; j <= cols - Vector<T>.Count; j += Vector<T>.Count)
-            {
-                (new Vector<T>(cRow[j..]) + new Vector<T>(tileRow[j..])).CopyTo(cRow[j..]);
-            }
-            for (int j = cols / Vector<T>.Count * Vector<T>.Count; j < cols; j++)
-            {
-                cRow[j] += tileRow[j];
-            }
         }
     }
 }

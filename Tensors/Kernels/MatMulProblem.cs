@@ -18,4 +18,28 @@ internal readonly record struct MatMulProblem<T>(
 {
     /// <summary>The number of products.</summary>
     public int Batch => AOffsets.Length;
+
+    /// <summary>
+    /// Zeros that A is known to hold (<see cref="ATriangle"/>), so that the product can skip the terms they give.
+    /// None unless the caller knows: causal attention's weights (B, H, T, T).
+    /// </summary>
+    public ATriangle ATriangle { get; init; }
+}
+
+/// <summary>
+/// Which triangle of every A_b (M × K) is all zeros, so that the product sums only the other terms: causal attention's
+/// weights are lower triangular (query t attends to keys s ≤ t), and their transpose upper triangular. The product
+/// skips whole blocks of zero terms (no number changes: each skipped term is ±0); it does not check the zeros, so it
+/// is only for a caller whose A has them by construction.
+/// </summary>
+internal enum ATriangle
+{
+    /// <summary>No known zeros: every term is summed.</summary>
+    None,
+
+    /// <summary>A[i, p] = 0 for p &gt; i: row i sums the terms p ≤ i.</summary>
+    Lower,
+
+    /// <summary>A[i, p] = 0 for p &lt; i: row i sums the terms p ≥ i.</summary>
+    Upper,
 }
