@@ -153,9 +153,9 @@ internal static class MatMulPacking
 
     /// <summary>
     /// <see cref="CopyPanel"/> for floats whose k runs along the source (kStep = 1), as x · Wᵀ packs Wᵀ: each micro-panel
-    /// row k is a column of the source. One number at a time that is a scattered store per number; here every 8 × 8
-    /// block is read as eight vectors along k (sources i … i+7), transposed in registers, and written as eight vectors
-    /// along i (panel rows k … k+7). The transpose: unpack pairs of sources (i, i+1) into
+    /// row k is a column of the source. Copied one number at a time, each store lands in another panel row; here every
+    /// 8 × 8 block is read as eight vectors along k (sources i … i+7), transposed in registers, and written as eight
+    /// vectors along i (panel rows k … k+7). The transpose: unpack pairs of sources (i, i+1) into
     /// (k0 of i, k0 of i+1, k1 of i, k1 of i+1), shuffle pairs of pairs into four numbers of one k, then join the
     /// 128-bit halves that hold k and k + 4. The block edges (count or kc not a multiple of 8) go one number at a time.
     /// </summary>
