@@ -75,7 +75,10 @@ public sealed partial class Tensor<T>
         var problem = new MatMulProblem<T>(m, n, k,
             ae.storage, BatchOffsets(ae, batchShape), ae.strides[^2], ae.strides[^1],
             be.storage, BatchOffsets(be, batchShape), be.strides[^2], be.strides[^1],
-            c2.storage, BatchOffsets(c2, batchShape), c2.strides[^2]) { ATriangle = aTriangle };
+            c2.storage, BatchOffsets(c2, batchShape), c2.strides[^2])
+        {
+            ATriangle = aTriangle, // zeros the kernel may skip (causal attention's weights)
+        };
         if (reference)
         {
             Kernels.MatMulReference.Run(problem);
