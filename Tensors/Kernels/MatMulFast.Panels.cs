@@ -13,12 +13,12 @@ internal static partial class MatMulFast
     /// All of them, unless A has a known zero triangle: a lower triangular A (A[i, p] = 0 for p &gt; i) needs p &lt; i + rows,
     /// an upper triangular one p ≥ i. The terms left out are zeros for every one of the rows.
     /// </summary>
-    internal static (int Skip, int Terms) Terms(ATriangle triangle, int i, int rows, int pc, int kc) => triangle switch
+    internal static (int Skip, int Terms) Terms(ATriangle triangle, int i, int rows, int pc, int kc)
     {
-        ATriangle.Lower => (0, Math.Clamp(i + rows - pc, 0, kc)),
-        ATriangle.Upper => (Math.Clamp(i - pc, 0, kc), kc - Math.Clamp(i - pc, 0, kc)),
-        _ => (0, kc),
-    };
+        int skip = triangle == ATriangle.Upper ? Math.Clamp(i - pc, 0, kc) : 0;  // upper: the terms p < i are zeros
+        int end = triangle == ATriangle.Lower ? Math.Clamp(i + rows - pc, 0, kc) : kc; // lower: so are p ≥ i + rows
+        return (skip, end - skip);
+    }
 
     /// <summary>
     /// Where the micro-kernel reads the micro-panel A_b[i .. i+rows, pc .. pc+kc): in the block packed into

@@ -64,20 +64,8 @@ public sealed class MatMulBlockingTests
     }
 
     /// <summary>Runs the blocked product as on a machine of <paramref name="cores"/> cores with kernel <paramref name="width"/>.</summary>
-    private static void RunForced<T>(MatMulProblem<T> p, int cores, int width) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        MatMulFast.ForcedCores.Value = cores;
-        MatMulMicroKernel.ForcedWidth.Value = width;
-        try
-        {
-            MatMulFast.Run(p);
-        }
-        finally
-        {
-            MatMulFast.ForcedCores.Value = null;
-            MatMulMicroKernel.ForcedWidth.Value = null;
-        }
-    }
+    private static void RunForced<T>(MatMulProblem<T> p, int cores, int width) where T : unmanaged, IFloatingPointIeee754<T> =>
+        MatMulForcing.Run(cores, width, () => MatMulFast.Run(p));
 
     private static void WritesEveryElementOfC<T>() where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -54,22 +54,8 @@ public sealed class MatMulForcedPathTests
         select new Case(cores, width, isDouble, batch, m, k, n, a, b, seed);
 
     /// <summary>A·B with the product forced onto <paramref name="cores"/> cores and micro-kernel <paramref name="width"/>.</summary>
-    private static Tensor<T> ForcedMatMul<T>(Tensor<T> a, Tensor<T> b, int cores, int width) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        MatMulFast.ForcedCores.Value = cores;
-        MatMulThin.ForcedCores.Value = cores;
-        MatMulMicroKernel.ForcedWidth.Value = width;
-        try
-        {
-            return Tensor<T>.MatMul(a, b);
-        }
-        finally
-        {
-            MatMulFast.ForcedCores.Value = null;
-            MatMulThin.ForcedCores.Value = null;
-            MatMulMicroKernel.ForcedWidth.Value = null;
-        }
-    }
+    private static Tensor<T> ForcedMatMul<T>(Tensor<T> a, Tensor<T> b, int cores, int width) where T : unmanaged, IFloatingPointIeee754<T> =>
+        MatMulForcing.Run(cores, width, () => Tensor<T>.MatMul(a, b));
 
     private static void AssertClose<T>(Tensor<T> expected, Tensor<T> actual, int k, string what) where T : unmanaged, IFloatingPointIeee754<T>
     {

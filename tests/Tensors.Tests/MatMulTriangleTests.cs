@@ -114,20 +114,6 @@ public sealed class MatMulTriangleTests
         _ => Tensor<float>.FromArray(data, batch, t, 2 * t).Slice(2, 0, 2 * t, 2),
     };
 
-    private static Tensor<float> Forced(Tensor<float> a, Tensor<float> b, ATriangle triangle, int cores, int width)
-    {
-        MatMulFast.ForcedCores.Value = cores;
-        MatMulThin.ForcedCores.Value = cores;
-        MatMulMicroKernel.ForcedWidth.Value = width;
-        try
-        {
-            return Tensor<float>.MatMul(a, b, destination: null, triangle);
-        }
-        finally
-        {
-            MatMulFast.ForcedCores.Value = null;
-            MatMulThin.ForcedCores.Value = null;
-            MatMulMicroKernel.ForcedWidth.Value = null;
-        }
-    }
+    private static Tensor<float> Forced(Tensor<float> a, Tensor<float> b, ATriangle triangle, int cores, int width) =>
+        MatMulForcing.Run(cores, width, () => Tensor<float>.MatMul(a, b, destination: null, triangle));
 }
