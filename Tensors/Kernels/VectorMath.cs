@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace Scratch.Tensors.Kernels;
@@ -17,6 +18,7 @@ public static class VectorMath
     /// <summary>eˣ in every lane (within a few ulps of <c>T.Exp</c>).</summary>
     /// <param name="x">The exponents.</param>
     /// <typeparam name="T">float or double.</typeparam>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<T> Exp<T>(Vector<T> x) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
@@ -40,11 +42,18 @@ public static class VectorMath
     /// </code>
     /// x is clamped to [−87.3, 88], where 2ⁿ is a normal float: below, the result is ~1e-38 instead of 0;
     /// above, e⁸⁸ ≈ 1.7e38 instead of larger numbers or +∞. NaN stays NaN.
+    /// <para>
+    /// Speed: the clamp and the conversion of n are the processor's plain instructions (<c>MinNative</c>,
+    /// <c>MaxNative</c>, <c>ConvertToInt32Native</c>); the portable ones add fix-ups for NaN, −0 and out-of-range
+    /// numbers, which cannot reach them here (NaN lanes are put back at the end, the bounds are not 0, |n| ≤ 127),
+    /// and made the exp 1.33× as slow, every result the same bit for bit. It is inlined into its callers' loops.
+    /// </para>
     /// </summary>
     /// <param name="x">The exponents.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> ExpFloat(Vector<float> x)
     {
-        var clamped = Vector.Min(Vector.Max(x, new Vector<float>(-87.3f)), new Vector<float>(88.0f));
+        var clamped = Vector.MinNative(Vector.MaxNative(x, new Vector<float>(-87.3f)), new Vector<float>(88.0f));
         var n = Vector.Round(clamped * new Vector<float>(1.44269504088896341f));          // n = round(x·log₂e)
         var r = clamped - n * new Vector<float>(0.693359375f) - n * new Vector<float>(-2.12194440e-4f); // r = x − n·ln 2
         var z = r * r;
@@ -55,7 +64,7 @@ public static class VectorMath
         p = p * r + new Vector<float>(1.6666665459e-1f);
         p = p * r + new Vector<float>(5.0000001201e-1f);
         var er = p * z + r + Vector<float>.One;                                           // eʳ
-        var twoToN = Vector.ShiftLeft(Vector.ConvertToInt32(n) + new Vector<int>(127), 23).As<int, float>(); // 2ⁿ
+        var twoToN = Vector.ShiftLeft(Vector.ConvertToInt32Native(n) + new Vector<int>(127), 23).As<int, float>(); // 2ⁿ
         return Vector.ConditionalSelect(Vector.Equals(x, x), er * twoToN, x);              // NaN lanes pass through
     }
 }

@@ -8,7 +8,7 @@ public sealed class VectorMathTests
 {
     /// <summary>
     /// ExpFloat equals MathF.Exp within 3 ulps (relative 3·2⁻²³) on a dense grid over the whole normal range,
-    /// and NaN stays NaN.
+    /// NaN stays NaN and the clamp holds for infinities.
     /// </summary>
     [Fact]
     public void ExpFloatEqualsScalarExpWithinThreeUlps()
@@ -33,6 +33,15 @@ public sealed class VectorMathTests
         Assert.True(float.IsNaN(VectorMath.ExpFloat(new Vector<float>(float.NaN))[0]));
         Assert.Equal(1f, VectorMath.ExpFloat(Vector<float>.Zero)[0]);
         Assert.True(VectorMath.ExpFloat(new Vector<float>(-1000f))[0] < 1e-37f);
+        // The clamp: −∞ gives the smallest result, +∞ and 1000 that of 88, and a NaN lane leaves its neighbours alone.
+        Assert.Equal(VectorMath.ExpFloat(new Vector<float>(-87.3f))[0], VectorMath.ExpFloat(new Vector<float>(float.NegativeInfinity))[0]);
+        Assert.Equal(VectorMath.ExpFloat(new Vector<float>(88f))[0], VectorMath.ExpFloat(new Vector<float>(float.PositiveInfinity))[0]);
+        Assert.Equal(VectorMath.ExpFloat(new Vector<float>(88f))[0], VectorMath.ExpFloat(new Vector<float>(1000f))[0]);
+        lanes.AsSpan().Fill(1f);
+        lanes[0] = float.NaN;
+        var mixed = VectorMath.ExpFloat(new Vector<float>(lanes));
+        Assert.True(float.IsNaN(mixed[0]));
+        Assert.Equal(MathF.E, mixed[width - 1], 5e-7f);
     }
 
     /// <summary>
