@@ -7,7 +7,8 @@ namespace Scratch.Tensors.Tests;
 /// <summary>
 /// Where the blocked product puts its packed block of B: at the first element of the rented array that starts a
 /// cache line (<see cref="MatMulPacking.CacheLineStart{T}"/>), so that its 64-byte vectors are read from one line each;
-/// and the transposing copy of a micro-panel (8 × 8 blocks in registers) against the copy one number at a time.
+/// and the transposing copy of a micro-panel (8 × 8 blocks in registers) and the row copy of a row-major B (whole
+/// vectors) against the copy one number at a time.
 /// </summary>
 public sealed class MatMulPackingTests
 {
@@ -72,5 +73,38 @@ public sealed class MatMulPackingTests
         var panel = new float[3 * 4];
         MatMulPacking.CopyPanelReference(small, 2, 1, 10, 3, 4, 4, panel);
         Assert.Equal(new float[] { 2, 12, 22, 32, 3, 13, 23, 33, 4, 14, 24, 34 }, panel);
+    }
+
+    [Fact]
+    public void RowCopyEqualsTheCopyOneNumberAtATime()
+    {
+        // Row-major sources (a B with contiguous rows), floats and doubles, every column count up to panels as wide as
+        // the kernels' (NR = 8, 16 or 32) and a little wider, into a panel full of a sentinel.
+        var rng = new Random(6);
+        int cases = 0;
+        foreach (int width in new[] { 8, 16, 32, 35 })
+        {
+            for (int cols = 1; cols <= width; cols++)
+            {
+                foreach (int rows in new[] { 1, 3, 64 })
+                {
+                    int stride = cols + rng.Next(0, 20), start = rng.Next(0, 9);
+                    var src = Enumerable.Range(0, start + rows * stride).Select(_ => rng.NextDouble() - 0.5).ToArray();
+                    Same(src, start, stride, rows, cols, width);
+                    Same(src.Select(v => (float)v).ToArray(), start, stride, rows, cols, width);
+                    cases++;
+                }
+            }
+        }
+        Assert.True(cases > 250);
+
+        static void Same<T>(T[] src, int start, int stride, int rows, int cols, int width) where T : unmanaged
+        {
+            var fast = Enumerable.Repeat(default(T), rows * width).Select(_ => (T)Convert.ChangeType(-7, typeof(T))).ToArray();
+            var plain = (T[])fast.Clone();
+            MatMulPacking.CopyRows(src, start, stride, rows, cols, width, fast);
+            MatMulPacking.CopyPanelReference(src, start, stride, 1, rows, cols, width, plain);
+            Assert.True(plain.AsSpan().SequenceEqual(fast), $"{typeof(T).Name}: width {width}, cols {cols}, rows {rows}, stride {stride}, start {start}");
+        }
     }
 }
