@@ -17,6 +17,21 @@ public sealed partial class Tensor<T>
         int[] outShape = ShapeArray();
         outShape[d] = indices.Length;
         var result = new Tensor<T>(GC.AllocateUninitializedArray<T>(Shapes.Count(outShape)), outShape); // every slice is copied in
+        if (IsContiguous)
+        {
+            // The same copies, a row at a time: for each index of the dimensions before d (o), slice indices[i] is
+            // `inner` numbers side by side (an embedding lookup: one row of the table per token).
+            var (outer, inner) = AroundDim(d);
+            int picked = indices.Length;
+            for (int o = 0; o < outer; o++)
+            {
+                for (int i = 0; i < picked; i++)
+                {
+                    storage.AsSpan(offset + (o * shape[d] + indices[i]) * inner, inner).CopyTo(result.storage.AsSpan((o * picked + i) * inner, inner));
+                }
+            }
+            return result;
+        }
         for (int i = 0; i < indices.Length; i++)
         {
             Copy.Into(Narrow(d, indices[i], 1), result.Narrow(d, i, 1));
@@ -39,13 +54,44 @@ public sealed partial class Tensor<T>
         {
             throw new ArgumentException($"index_add: source of shape {Shapes.Format(source.Shape)} does not match {Shapes.Format(expected)} ({indices.Length} indices into dimension {d} of {Shapes.Format(shape)})");
         }
-        var result = Clone();
+        var result = Clone(); // contiguous
+        if (source.IsContiguous)
+        {
+            // The same sums, a row at a time (the embedding's backward: each token's gradient row into its row of the
+            // table), in the same order of i, so a repeated index gets its slices added in the same order.
+            var (outer, inner) = AroundDim(d);
+            int sent = indices.Length;
+            for (int o = 0; o < outer; o++)
+            {
+                for (int i = 0; i < sent; i++)
+                {
+                    var row = result.storage.AsSpan((o * shape[d] + indices[i]) * inner, inner);
+                    Elementwise.AddRow(row, source.storage.AsSpan(source.offset + (o * sent + i) * inner, inner));
+                }
+            }
+            return result;
+        }
         for (int i = 0; i < indices.Length; i++)
         {
             var slot = result.Narrow(d, indices[i], 1);
             Copy.Into(slot + source.Narrow(d, i, 1), slot);
         }
         return result;
+    }
+
+    /// <summary>(outer, inner): the number of elements of the dimensions before <paramref name="d"/>, and after it.</summary>
+    private (int Outer, int Inner) AroundDim(int d)
+    {
+        int outer = 1, inner = 1;
+        for (int k = 0; k < d; k++)
+        {
+            outer *= shape[k];
+        }
+        for (int k = d + 1; k < Rank; k++)
+        {
+            inner *= shape[k];
+        }
+        return (outer, inner);
     }
 
     private void CheckIndices(string op, int d, ReadOnlySpan<int> indices)

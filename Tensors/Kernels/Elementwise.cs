@@ -108,6 +108,10 @@ internal static class Elementwise
         });
     }
 
+    /// <summary>row[i] += source[i] for i in [0, row.Length), a vector at a time: one row of a scatter-add.</summary>
+    public static void AddRow<T>(Span<T> row, ReadOnlySpan<T> source) where T : unmanaged, IFloatingPointIeee754<T> =>
+        BinaryRow(row, 1, source, 1, row, new AddOp<T>());
+
     /// <summary>One row: z[i] = f(a[i·strideA], b[i·strideB]) for i in [0, z.Length).</summary>
     private static void BinaryRow<T, TOp>(ReadOnlySpan<T> a, int strideA, ReadOnlySpan<T> b, int strideB, Span<T> z, TOp op)
         where T : unmanaged, IFloatingPointIeee754<T>

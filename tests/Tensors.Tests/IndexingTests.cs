@@ -103,6 +103,39 @@ public sealed class IndexingTests
     }
 
     [Fact]
+    public void IndexAddAddsEachSliceInTurn()
+    {
+        // out[…, j, …] = x[…, j, …] + Σ source[…, i, …] over the i with indices[i] = j, added in the order of i, for a
+        // table and a source in any layout (a contiguous source takes the row-at-a-time path), indices repeated.
+        Properties.Check(Properties.ShapeAndSeed(1, 3).Zip(Properties.ValueSeed), c =>
+        {
+            var ((shape, seed), pick) = c;
+            var rng = new Rng((ulong)pick);
+            int dim = pick % shape.Length;
+            int[] indices = Enumerable.Range(0, 1 + rng.NextInt(6)).Select(_ => rng.NextInt(shape[dim])).ToArray();
+            var x = Make.AnyLayout<double>(shape, seed);
+            int[] sourceShape = (int[])shape.Clone();
+            sourceShape[dim] = indices.Length;
+            var source = Make.AnyLayout<double>(sourceShape, seed + 1);
+            var result = x.IndexAdd(dim, indices, source);
+            foreach (int[] index in Kernels.Reference.Indices(shape))
+            {
+                double expected = x[index];
+                int[] from = (int[])index.Clone();
+                for (int i = 0; i < indices.Length; i++)
+                {
+                    if (indices[i] == index[dim])
+                    {
+                        from[dim] = i;
+                        expected += source[from];
+                    }
+                }
+                Assert.Equal(expected, result[index]);
+            }
+        });
+    }
+
+    [Fact]
     public void IndexAddIsTheAdjointOfIndexSelect()
     {
         // ⟨IndexSelect(x), g⟩ = ⟨x, IndexAdd(0, g)⟩ for every x and g: the scatter-add is the backward of the gather.
