@@ -107,18 +107,11 @@ public sealed class IndexingTests
     {
         // out[…, j, …] = x[…, j, …] + Σ source[…, i, …] over the i with indices[i] = j, added in the order of i, for a
         // table and a source in any layout (a contiguous source takes the row-at-a-time path), indices repeated.
-        Properties.Check(Properties.ShapeAndSeed(1, 3).Zip(Properties.ValueSeed), c =>
+        Properties.Check(ScatterCases, c =>
         {
-            var ((shape, seed), pick) = c;
-            var rng = new Rng((ulong)pick);
-            int dim = pick % shape.Length;
-            int[] indices = Enumerable.Range(0, 1 + rng.NextInt(6)).Select(_ => rng.NextInt(shape[dim])).ToArray();
-            var x = Make.AnyLayout<double>(shape, seed);
-            int[] sourceShape = (int[])shape.Clone();
-            sourceShape[dim] = indices.Length;
-            var source = Make.AnyLayout<double>(sourceShape, seed + 1);
+            var (x, dim, indices, source) = c;
             var result = x.IndexAdd(dim, indices, source);
-            foreach (int[] index in Kernels.Reference.Indices(shape))
+            foreach (int[] index in Kernels.Reference.Indices(x.ShapeArray()))
             {
                 double expected = x[index];
                 int[] from = (int[])index.Clone();
@@ -139,21 +132,30 @@ public sealed class IndexingTests
     public void IndexAddIsTheAdjointOfIndexSelect()
     {
         // ⟨IndexSelect(x), g⟩ = ⟨x, IndexAdd(0, g)⟩ for every x and g: the scatter-add is the backward of the gather.
-        Properties.Check(Properties.ShapeAndSeed(1, 3).Zip(Properties.ValueSeed), c =>
+        Properties.Check(ScatterCases, c =>
         {
-            var ((shape, seed), pick) = c;
-            var rng = new Rng((ulong)pick);
-            int dim = pick % shape.Length;
-            int[] indices = Enumerable.Range(0, 1 + rng.NextInt(6)).Select(_ => rng.NextInt(shape[dim])).ToArray();
-            var x = Make.AnyLayout<double>(shape, seed);
-            int[] gShape = (int[])shape.Clone();
-            gShape[dim] = indices.Length;
-            var g = Make.AnyLayout<double>(gShape, seed + 1);
+            var (x, dim, indices, g) = c;
             double left = (x.IndexSelect(dim, indices) * g).Sum().Item();
             double right = (x * x.ZerosLike().IndexAdd(dim, indices, g)).Sum().Item();
             Assert.Equal(left, right, 1e-10);
         });
     }
+
+    /// <summary>
+    /// A table x of rank 1–3 in any layout, a dimension, 1–6 indices into it (repeats likely) and a tensor of x's shape
+    /// with that dimension as long as the indices, in any layout: the slices a scatter-add sends.
+    /// </summary>
+    private static FsCheck.Gen<(Tensor<double> X, int Dim, int[] Indices, Tensor<double> Slices)> ScatterCases =>
+        Properties.ShapeAndSeed(1, 3).Zip(Properties.ValueSeed).Select(c =>
+        {
+            var ((shape, seed), pick) = c;
+            var rng = new Rng((ulong)pick);
+            int dim = pick % shape.Length;
+            int[] indices = Enumerable.Range(0, 1 + rng.NextInt(6)).Select(_ => rng.NextInt(shape[dim])).ToArray();
+            int[] slicesShape = (int[])shape.Clone();
+            slicesShape[dim] = indices.Length;
+            return (Make.AnyLayout<double>(shape, seed), dim, indices, Make.AnyLayout<double>(slicesShape, seed + 1));
+        });
 
     [Fact]
     public void CreationHelpersMakeTheRightNumbers()
