@@ -80,19 +80,7 @@ public sealed partial class Tensor<T>
     }
 
     /// <summary>(outer, inner): the number of elements of the dimensions before <paramref name="d"/>, and after it.</summary>
-    private (int Outer, int Inner) AroundDim(int d)
-    {
-        int outer = 1, inner = 1;
-        for (int k = 0; k < d; k++)
-        {
-            outer *= shape[k];
-        }
-        for (int k = d + 1; k < Rank; k++)
-        {
-            inner *= shape[k];
-        }
-        return (outer, inner);
-    }
+    private (int Outer, int Inner) AroundDim(int d) => (Shapes.Count(shape.AsSpan(0, d)), Shapes.Count(shape.AsSpan(d + 1)));
 
     private void CheckIndices(string op, int d, ReadOnlySpan<int> indices)
     {
