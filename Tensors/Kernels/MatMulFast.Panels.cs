@@ -71,18 +71,13 @@ internal static partial class MatMulFast
         {
             Span<T> cRow = c.Slice(i * ldc, cols);
             ReadOnlySpan<T> tileRow = tile.Slice(i * nr, cols);
-            if (!accumulate)
+            if (accumulate)
+            {
+                Elementwise.AddRow(cRow, tileRow);
+            }
+            else
             {
                 tileRow.CopyTo(cRow);
-                continue;
-            }
-            for (int j = 0; j <= cols - Vector<T>.Count; j += Vector<T>.Count)
-            {
-                (new Vector<T>(cRow[j..]) + new Vector<T>(tileRow[j..])).CopyTo(cRow[j..]);
-            }
-            for (int j = cols / Vector<T>.Count * Vector<T>.Count; j < cols; j++)
-            {
-                cRow[j] += tileRow[j];
             }
         }
     }
