@@ -15,19 +15,29 @@ namespace Scratch.Autograd.Kernels;
 /// </summary>
 public static class AttentionFast
 {
-    /// <summary>y = (att ⊙ mask) · v with att = softmax over s ≤ t of q·kᵀ/√hs; also att, for the backward.</summary>
-    public static (Tensor<T> Y, Tensor<T> Att) Forward<T>(Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T>? mask)
+    /// <summary>
+    /// y = (att ⊙ mask) · v with att = softmax over s ≤ t of q·kᵀ/√hs; also att and the weights att ⊙ mask (att itself
+    /// without a mask), which the backward needs: the mask is applied in the same pass over each row as the softmax.
+    /// </summary>
+    public static (Tensor<T> Y, Tensor<T> Att, Tensor<T> Weights) Forward<T>(Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T>? mask)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int nT = q.Size(2), hs = q.Size(3);
         T scale = T.One / T.Sqrt(T.CreateChecked(hs)); // 1/√hs
-        // q·kᵀ, turned into att row by row in place: scale, causal mask, softmax
+        // q·kᵀ, turned into att row by row in place: scale, causal mask, softmax; then weights = att ⊙ mask (dropout)
         var att = Tensor<T>.MatMul(q, k.Transpose(2, 3)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
-        T[] a = att.Storage;
-        Chunked.For(att.Count / nT, nT, (first, count) => CausalSoftmaxRows(a.AsSpan(first * nT, count * nT), first, nT, scale));
-        var weights = mask is null ? att : att * mask; // attention dropout: (B, H, T, T)
+        var mc = mask?.Contiguous();
+        var weights = mc is null ? att : Tensor<T>.Empty(att.Shape); // every element is written below
+        T[] a = att.Storage, w = weights.Storage;
+        T[]? m = mc?.Storage;
+        int mOffset = mc?.Offset ?? 0;
+        Chunked.For(att.Count / nT, nT, (first, count) =>
+        {
+            ReadOnlySpan<T> mrows = m is null ? default : m.AsSpan(mOffset + first * nT, count * nT);
+            CausalSoftmaxRows(a.AsSpan(first * nT, count * nT), mrows, w.AsSpan(first * nT, count * nT), first, nT, scale);
+        });
         // weights are 0 above the diagonal (key s > query t): the product sums s ≤ t only (ATriangle.Lower)
-        return (Tensor<T>.MatMul(weights, v, InTokenLayout(q), ATriangle.Lower), att); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        return (Tensor<T>.MatMul(weights, v, InTokenLayout(q), ATriangle.Lower), att, weights); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
     }
 
     /// <summary>
@@ -38,14 +48,13 @@ public static class AttentionFast
     private static Tensor<T> InTokenLayout<T>(Tensor<T> q) where T : unmanaged, IFloatingPointIeee754<T> =>
         Tensor<T>.Empty(q.Size(0), q.Size(2), q.Size(1), q.Size(3)).Transpose(1, 2); // (B, T, H, hs) seen as (B, H, T, hs)
 
-    /// <summary>dq, dk and dv from dy, with the att the forward kept and the same mask.</summary>
-    public static (Tensor<T> Dq, Tensor<T> Dk, Tensor<T> Dv) Backward<T>(Tensor<T> dy, Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> att, Tensor<T>? mask)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>dq, dk and dv from dy, with the att and the weights (att ⊙ mask) the forward kept, and the same mask.</summary>
+    public static (Tensor<T> Dq, Tensor<T> Dk, Tensor<T> Dv) Backward<T>(Tensor<T> dy, Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> att, Tensor<T> weights,
+        Tensor<T>? mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int nT = q.Size(2), hs = q.Size(3);
         T scale = T.One / T.Sqrt(T.CreateChecked(hs));
         // forward: y = weights · v, weights = att ⊙ mask
-        var weights = mask is null ? att : att * mask;
         // weightsᵀ is 0 below the diagonal, and datt (dpre, below) above it, as weights: each product skips those terms
         var dv = Tensor<T>.MatMul(weights.Transpose(2, 3), dy, InTokenLayout(q), ATriangle.Upper); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
         var datt = Tensor<T>.MatMul(dy, v.Transpose(2, 3)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
@@ -70,8 +79,11 @@ public static class AttentionFast
     /// Scale, causal mask and softmax of score rows in place: row r (query position t = r mod T) becomes softmax
     /// over s of (pre[t, s] = score·scale for s ≤ t, −∞ for s &gt; t). <paramref name="firstRow"/> is the number of
     /// the first row in <paramref name="a"/>. The masked tail is 0 after the softmax (exp(−∞) = 0), written directly.
+    /// With a dropout <paramref name="mask"/> (not empty), each row of att ⊙ mask goes into <paramref name="weights"/>
+    /// while the row is still in the cache.
     /// </summary>
-    private static void CausalSoftmaxRows<T>(Span<T> a, int firstRow, int nT, T scale) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void CausalSoftmaxRows<T>(Span<T> a, ReadOnlySpan<T> mask, Span<T> weights, int firstRow, int nT, T scale)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int r = 0; r < a.Length / nT; r++)
         {
@@ -82,6 +94,10 @@ public static class AttentionFast
             T sum = ExpMinusInPlace(seen, m); // softmax over the row, max-subtracted
             ScaleInPlace(seen, T.One / sum);
             row[(t + 1)..].Clear();          // causal mask: att = exp(−∞) = 0 for keys after t
+            if (!mask.IsEmpty)
+            {
+                Multiply(row, mask.Slice(r * nT, nT), weights.Slice(r * nT, nT)); // attention dropout
+            }
         }
     }
 
@@ -99,7 +115,7 @@ public static class AttentionFast
             Span<T> drow = datt.Slice(r * nT, nT);
             if (!mask.IsEmpty)
             {
-                MultiplyInPlace(drow[..(t + 1)], mask.Slice(r * nT, t + 1)); // forward: weights = att ⊙ mask
+                Multiply(drow[..(t + 1)], mask.Slice(r * nT, t + 1), drow[..(t + 1)]); // forward: weights = att ⊙ mask
             }
             T dot = Dot(drow[..(t + 1)], arow);
             SoftmaxBackwardRow(arow, drow[..(t + 1)], dot, scale); // dpre / √hs
@@ -177,19 +193,19 @@ public static class AttentionFast
         }
     }
 
-    /// <summary>xₛ ← xₛ · yₛ for every s.</summary>
+    /// <summary>zₛ ← xₛ · yₛ for every s (z may be x: each element is read before it is written).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyInPlace<T>(Span<T> x, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Multiply<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int s = 0;
         // Stryker disable once Equality : < for <= hands the last full vector to the scalar loop below, which computes the same
         for (; s <= x.Length - Vector<T>.Count; s += Vector<T>.Count)
         {
-            (new Vector<T>(x[s..]) * new Vector<T>(y[s..])).CopyTo(x[s..]);
+            (new Vector<T>(x[s..]) * new Vector<T>(y[s..])).CopyTo(z[s..]);
         }
         for (; s < x.Length; s++)
         {
-            x[s] *= y[s];
+            z[s] = x[s] * y[s];
         }
     }
 

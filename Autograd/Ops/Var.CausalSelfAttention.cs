@@ -30,9 +30,10 @@ public sealed partial class Var<T>
     /// ∂L/∂q = dpre · k / √hs     ∂L/∂k = dpreᵀ · q / √hs
     /// </code>
     /// The softmax backward follows from ∂attₛ/∂preᵣ = attₛ·([s = r] − attᵣ). The forward keeps att (B·H·T·T
-    /// numbers) and the mask; transposes are views, read by the matrix product without copying. The mask is drawn
-    /// as <see cref="Dropout"/> draws it, one uniform number per element of att in row-major order, so
-    /// <c>att.Dropout(p, rng)</c> in the composite gives the same mask from the same generator.
+    /// numbers), the mask and, with dropout, w (as PyTorch keeps the dropped weights); transposes are views, read by
+    /// the matrix product without copying. The mask is drawn as <see cref="Dropout"/> draws it, one uniform number per
+    /// element of att in row-major order, so <c>att.Dropout(p, rng)</c> in the composite gives the same mask from the
+    /// same generator.
     /// </summary>
     /// <param name="q">Queries, (B, H, T, hs).</param>
     /// <param name="k">Keys, (B, H, T, hs).</param>
@@ -45,11 +46,11 @@ public sealed partial class Var<T>
         CheckAttention(q, k, v, dropout, rng);
         int[] attShape = [.. q.Shape[..3], q.Shape[2]]; // (B, H, T, T)
         var mask = dropout > 0 ? DropoutMask(attShape, dropout, rng!) : null; // m / (1 − p), (B, H, T, T)
-        var (y, att) = AttentionFast.Forward(q.Value, k.Value, v.Value, mask); // (B, H, T, hs), (B, H, T, T)
+        var (y, att, weights) = AttentionFast.Forward(q.Value, k.Value, v.Value, mask); // (B, H, T, hs), (B, H, T, T), att ⊙ mask
 
         return Record("causal_self_attention", y, [q, k, v], dout =>
         {
-            var (dq, dk, dv) = AttentionFast.Backward(dout, q.Value, k.Value, v.Value, att, mask); // each (B, H, T, hs)
+            var (dq, dk, dv) = AttentionFast.Backward(dout, q.Value, k.Value, v.Value, att, weights, mask); // each (B, H, T, hs)
             q.AccumulateGrad(dq);
             k.AccumulateGrad(dk);
             v.AccumulateGrad(dv);

@@ -57,11 +57,12 @@ public sealed class AttentionKernelTests
     private static void AssertFastEqualsReference<TNum>(Case c, double tolerance) where TNum : unmanaged, IFloatingPointIeee754<TNum>
     {
         var (q, k, v, dy, mask) = c.Inputs<TNum>();
-        var (y, att) = AttentionFast.Forward(q, k, v, mask);
+        var (y, att, weights) = AttentionFast.Forward(q, k, v, mask);
         var (yRef, attRef) = AttentionReference.Forward(q, k, v, mask);
         AssertClose(attRef, att, tolerance, $"{c}: att");
+        AssertClose(mask is null ? att : att * mask, weights, 0, $"{c}: weights = att ⊙ mask");
         AssertClose(yRef, y, tolerance, $"{c}: y");
-        var (dq, dk, dv) = AttentionFast.Backward(dy, q, k, v, att, mask);
+        var (dq, dk, dv) = AttentionFast.Backward(dy, q, k, v, att, weights, mask);
         var (dqRef, dkRef, dvRef) = AttentionReference.Backward(dy, q, k, v, attRef, mask);
         AssertClose(dqRef, dq, tolerance, $"{c}: dq");
         AssertClose(dkRef, dk, tolerance, $"{c}: dk");

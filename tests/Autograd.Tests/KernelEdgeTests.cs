@@ -50,7 +50,7 @@ public sealed class KernelEdgeTests
         var rng = new Rng(11);
         int B = 2, H = 2, T = 19, hs = 5; // rows of 1 to 19 keys: shorter and longer than a vector
         var (q, k, v) = (Tensor<double>.Randn(rng, B, H, T, hs) * 2.0, Tensor<double>.Randn(rng, B, H, T, hs) * 2.0, Tensor<double>.Randn(rng, B, H, T, hs));
-        var (_, att) = AttentionFast.Forward(q, k, v, null);
+        var (_, att, _) = AttentionFast.Forward(q, k, v, null);
 
         double scale = 1 / Math.Sqrt(hs);
         var scores = Tensor<double>.MatMul(q, k.Transpose(-2, -1)).ToArray(); // the product the kernel starts from
@@ -85,7 +85,7 @@ public sealed class KernelEdgeTests
         var rng = new Rng(12);
         int w = System.Numerics.Vector<float>.Count, T = 3 * w + 2, hs = 4, differences = 0; // rows of 1 to 3w + 2 keys
         var (q, k, v) = (Tensor<float>.Randn(rng, 1, 1, T, hs) * 2f, Tensor<float>.Randn(rng, 1, 1, T, hs) * 2f, Tensor<float>.Randn(rng, 1, 1, T, hs));
-        var (_, att) = AttentionFast.Forward(q, k, v, null);
+        var (_, att, _) = AttentionFast.Forward(q, k, v, null);
 
         float scale = 1 / MathF.Sqrt(hs);
         var scores = Tensor<float>.MatMul(q, k.Transpose(-2, -1)).ToArray(); // the product the kernel starts from
@@ -162,7 +162,7 @@ public sealed class KernelEdgeTests
         var rng = new Rng(12);
         var (q, k, v) = (Tensor<double>.Randn(rng, 1, 2, 6, 1) * 30.0, Tensor<double>.Randn(rng, 1, 2, 6, 1) * 30.0, Tensor<double>.Randn(rng, 1, 2, 6, 1));
         var (yRef, attRef) = AttentionReference.Forward(q, k, v, null);
-        var (y, att) = AttentionFast.Forward(q, k, v, null);
+        var (y, att, _) = AttentionFast.Forward(q, k, v, null);
         var leaves = new[] { q, k, v }.Select(x => new Var<double>(x)).ToArray();
         var composite = Composite.CausalSelfAttention(leaves[0], leaves[1], leaves[2]).Value;
         Assert.All(attRef.ToArray(), p => Assert.True(double.IsFinite(p), $"reference att {p}"));
@@ -213,9 +213,12 @@ public sealed class KernelEdgeTests
         var maskView = Var<double>.DropoutMask([2, 2, 4, 4], 0.5, new Rng(14)).Narrow(0, 1, 1); // the second of two (B, H, T, T) masks
         Assert.True(maskView.IsContiguous && maskView.Offset > 0);
         var maskOwn = maskView.Clone();
-        var (_, att) = AttentionFast.Forward(q, k, v, maskOwn);
-        var expected = AttentionFast.Backward(dy, q, k, v, att, maskOwn);
-        var actual = AttentionFast.Backward(dy, q, k, v, att, maskView);
+        var (yOwn, att, weights) = AttentionFast.Forward(q, k, v, maskOwn);
+        var (yView, _, weightsView) = AttentionFast.Forward(q, k, v, maskView);
+        AssertClose(yOwn, yView, 0, "attention y, mask a view");
+        AssertClose(weights, weightsView, 0, "attention weights, mask a view");
+        var expected = AttentionFast.Backward(dy, q, k, v, att, weights, maskOwn);
+        var actual = AttentionFast.Backward(dy, q, k, v, att, weights, maskView);
         AssertClose(expected.Dq, actual.Dq, 0, "attention dq, mask a view");
         AssertClose(expected.Dk, actual.Dk, 0, "attention dk, mask a view");
         AssertClose(expected.Dv, actual.Dv, 0, "attention dv, mask a view");

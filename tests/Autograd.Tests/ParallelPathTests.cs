@@ -113,12 +113,12 @@ public sealed class ParallelPathTests
     {
         var (q, k, v, dy, mask) = c.Inputs<TNum>();
         var what = $"{c}, {chunks} chunks, {typeof(TNum).Name}";
-        var (y, att) = WithChunks(chunks, () => AttentionFast.Forward(q, k, v, mask));
+        var (y, att, weights) = WithChunks(chunks, () => AttentionFast.Forward(q, k, v, mask));
         var (yRef, attRef) = AttentionReference.Forward(q, k, v, mask);
         AssertClose(attRef, att, tolerance, $"{what}: att");
         AssertClose(yRef, y, tolerance, $"{what}: y");
 
-        var (dq, dk, dv) = WithChunks(chunks, () => AttentionFast.Backward(dy, q, k, v, att, mask));
+        var (dq, dk, dv) = WithChunks(chunks, () => AttentionFast.Backward(dy, q, k, v, att, weights, mask));
         var (dqRef, dkRef, dvRef) = AttentionReference.Backward(dy, q, k, v, attRef, mask);
         AssertClose(dqRef, dq, tolerance, $"{what}: dq");
         AssertClose(dkRef, dk, tolerance, $"{what}: dk");
