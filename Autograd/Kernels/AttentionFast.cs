@@ -48,15 +48,20 @@ public static class AttentionFast
     private static Tensor<T> InTokenLayout<T>(Tensor<T> q) where T : unmanaged, IFloatingPointIeee754<T> =>
         Tensor<T>.Empty(q.Size(0), q.Size(2), q.Size(1), q.Size(3)).Transpose(1, 2); // (B, T, H, hs) seen as (B, H, T, hs)
 
-    /// <summary>dq, dk and dv from dy, with the att and the weights (att ⊙ mask) the forward kept, and the same mask.</summary>
+    /// <summary>
+    /// dq, dk and dv from dy, with the att and the weights (att ⊙ mask) the forward kept, and the same mask; written
+    /// <paramref name="into"/> three tensors of q's shape when given (views of one (B, T, 3C) gradient, say), else into
+    /// new ones in the (B, T, H, hs) order.
+    /// </summary>
     public static (Tensor<T> Dq, Tensor<T> Dk, Tensor<T> Dv) Backward<T>(Tensor<T> dy, Tensor<T> q, Tensor<T> k, Tensor<T> v, Tensor<T> att, Tensor<T> weights,
-        Tensor<T>? mask) where T : unmanaged, IFloatingPointIeee754<T>
+        Tensor<T>? mask, (Tensor<T> Dq, Tensor<T> Dk, Tensor<T> Dv)? into = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var (intoQ, intoK, intoV) = into ?? (InTokenLayout(q), InTokenLayout(q), InTokenLayout(q));
         int nT = q.Size(2), hs = q.Size(3);
         T scale = T.One / T.Sqrt(T.CreateChecked(hs));
         // forward: y = weights · v, weights = att ⊙ mask
         // weightsᵀ is 0 below the diagonal, and datt (dpre, below) above it, as weights: each product skips those terms
-        var dv = Tensor<T>.MatMul(weights.Transpose(2, 3), dy, InTokenLayout(q), ATriangle.Upper); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var dv = Tensor<T>.MatMul(weights.Transpose(2, 3), dy, intoV, ATriangle.Upper); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
         var datt = Tensor<T>.MatMul(dy, v.Transpose(2, 3)); // (B, H, T, hs) · (B, H, hs, T) → (B, H, T, T)
 
         // forward: att = softmax(pre) per row, so dpre = att ⊙ (datt − Σₛ datt ⊙ att), with datt ⊙ mask first;
@@ -70,8 +75,8 @@ public static class AttentionFast
             ReadOnlySpan<T> mrows = m is null ? default : m.AsSpan(mOffset + first * nT, count * nT);
             CausalSoftmaxBackwardRows(a.AsSpan(aOffset + first * nT, count * nT), da.AsSpan(first * nT, count * nT), mrows, first, nT, scale);
         });
-        var dq = Tensor<T>.MatMul(datt, k, InTokenLayout(q), ATriangle.Lower); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
-        var dk = Tensor<T>.MatMul(datt.Transpose(2, 3), q, InTokenLayout(q), ATriangle.Upper); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var dq = Tensor<T>.MatMul(datt, k, intoQ, ATriangle.Lower); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
+        var dk = Tensor<T>.MatMul(datt.Transpose(2, 3), q, intoK, ATriangle.Upper); // (B, H, T, T) · (B, H, T, hs) → (B, H, T, hs)
         return (dq, dk, dv);
     }
 

@@ -57,6 +57,47 @@ public sealed partial class Var<T>
         });
     }
 
+    /// <summary>
+    /// The same attention on q, k and v side by side in one (B, T, 3C) tensor, as a GPT's c_attn layer makes them, split
+    /// into <paramref name="nHead"/> heads of hs = C / nHead numbers; y comes back with the heads side by side:
+    /// <code>
+    /// q, k, v = qkv[:, :, 0:C], qkv[:, :, C:2C], qkv[:, :, 2C:3C], each seen as (B, H, T, hs)
+    /// y = CausalSelfAttention(q, k, v) with its heads joined, (B, T, C)
+    /// ∂L/∂qkv = [∂L/∂q | ∂L/∂k | ∂L/∂v], each by the rule above, its heads joined into C columns
+    /// </code>
+    /// Equal to splitting qkv with slices, reshapes and transposes, calling the op above and joining y's heads (tested),
+    /// with no node for those views: the backward writes ∂L/∂q, ∂L/∂k and ∂L/∂v into their columns of one (B, T, 3C)
+    /// gradient, which the split's slices would instead have added into a tensor of zeros, one at a time.
+    /// </summary>
+    /// <param name="qkv">Queries, keys and values, (B, T, 3C): columns [0, C), [C, 2C) and [2C, 3C).</param>
+    /// <param name="nHead">H, the number of heads; it must divide C.</param>
+    /// <param name="dropout">p, the probability of dropping an attention weight, in [0, 1); 0 (evaluation) draws nothing.</param>
+    /// <param name="rng">The generator the dropout mask is drawn from; needed when <paramref name="dropout"/> &gt; 0.</param>
+    /// <returns>y, (B, T, C).</returns>
+    public static Var<T> CausalSelfAttentionQkv(Var<T> qkv, int nHead, double dropout = 0, Rng? rng = null)
+    {
+        ArgumentNullException.ThrowIfNull(qkv);
+        if (qkv.Value.Rank != 3 || nHead < 1 || qkv.Shape[2] % (3 * nHead) != 0 || qkv.Shape[2] == 0)
+        {
+            throw new ArgumentException($"causal_self_attention: qkv must be (B, T, 3C) with C a positive multiple of nHead = {nHead}, got {Shapes.Format(qkv.Shape)}");
+        }
+        CheckDropout(dropout, rng, qkv.Shape);
+        int B = qkv.Shape[0], nT = qkv.Shape[1], C = qkv.Shape[2] / 3, hs = C / nHead;
+        Tensor<T> Heads(Tensor<T> x, int part) => x.Narrow(2, part * C, C).Reshape(B, nT, nHead, hs).Transpose(1, 2); // (B, H, T, hs), a view
+        var (q, k, v) = (Heads(qkv.Value, 0), Heads(qkv.Value, 1), Heads(qkv.Value, 2));
+        var mask = dropout > 0 ? DropoutMask([B, nHead, nT, nT], dropout, rng!) : null; // m / (1 − p), (B, H, T, T)
+        var (y, att, weights) = AttentionFast.Forward(q, k, v, mask); // y (B, H, T, hs) in the (B, T, H, hs) order
+        var joined = y.Transpose(1, 2).Reshape(B, nT, C); // (B, T, C), a view
+
+        return Record("causal_self_attention", joined, [qkv], dout =>
+        {
+            var dqkv = Tensor<T>.Empty(B, nT, 3 * C); // every number is written by one of the three products
+            var dy = dout.Reshape(B, nT, nHead, hs).Transpose(1, 2); // (B, H, T, hs)
+            AttentionFast.Backward(dy, q, k, v, att, weights, mask, (Heads(dqkv, 0), Heads(dqkv, 1), Heads(dqkv, 2)));
+            qkv.AccumulateGrad(dqkv);
+        });
+    }
+
     /// <summary>q, k and v must share one shape (B, H, T, hs) with hs ≥ 1; p in [0, 1) with a generator when p &gt; 0.</summary>
     private static void CheckAttention(Var<T> q, Var<T> k, Var<T> v, double dropout, Rng? rng)
     {
@@ -71,9 +112,15 @@ public sealed partial class Var<T>
         {
             throw new ArgumentException($"causal_self_attention: head size hs must be ≥ 1, got q {Shapes.Format(q.Shape)}");
         }
+        CheckDropout(dropout, rng, q.Shape);
+    }
+
+    /// <summary>p in [0, 1), with a generator when p &gt; 0; <paramref name="shape"/> (q's or qkv's) names the call in the message.</summary>
+    private static void CheckDropout(double dropout, Rng? rng, ReadOnlySpan<int> shape)
+    {
         if (!(dropout >= 0 && dropout < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(dropout), $"causal_self_attention: dropout p must be in [0, 1), got p = {dropout} (q {Shapes.Format(q.Shape)})");
+            throw new ArgumentOutOfRangeException(nameof(dropout), $"causal_self_attention: dropout p must be in [0, 1), got p = {dropout} (input {Shapes.Format(shape)})");
         }
         if (dropout > 0 && rng is null)
         {

@@ -15,7 +15,8 @@ namespace Scratch.Nn.Modules;
 /// out = resid_dropout(concat(heads)·W_projᵀ + b_proj)
 /// </code>
 /// Both dropouts are nanoGPT's (p = config.dropout, in training mode only) and draw from the generator the
-/// module was made with, attention's mask first.
+/// module was made with, attention's mask first. The split into heads, the attention and the join are one op,
+/// <see cref="Var{T}.CausalSelfAttentionQkv"/>; with a KV cache (sampling) the heads are views of qkv and the cache attends.
 /// </summary>
 public sealed class CausalSelfAttention<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -72,12 +73,19 @@ public sealed class CausalSelfAttention<T> : Layer<T> where T : unmanaged, IFloa
         }
         int B = x.Shape[0], time = x.Shape[1], C = NEmbd, H = NHead, hs = C / H; // time is T (T already names the number type)
         var qkv = attn.Forward(x); // (B, T, 3C)
-        var q = qkv.Slice(2, 0, C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
-        var k = qkv.Slice(2, C, 2 * C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
-        var v = qkv.Slice(2, 2 * C, 3 * C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
-        double p = attnDropout.Training ? attnDropout.P : 0; // attn_dropout, inside the fused op
-        var y = cache is null ? Var<T>.CausalSelfAttention(q, k, v, p, rng) : cache.Attend(q, k, v); // (B, H, T, hs); a cache is for inference, without dropout
-        y = y.Transpose(1, 2).Reshape(B, time, C); // (B, T, C): the heads side by side (a view, no copy, when the op made y: it writes y in this order)
+        Var<T> y;
+        if (cache is null)
+        {
+            double p = attnDropout.Training ? attnDropout.P : 0; // attn_dropout, inside the fused op
+            y = Var<T>.CausalSelfAttentionQkv(qkv, H, p, rng); // (B, T, C): split into heads, attended, joined back
+        }
+        else
+        {
+            var q = qkv.Slice(2, 0, C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
+            var k = qkv.Slice(2, C, 2 * C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
+            var v = qkv.Slice(2, 2 * C, 3 * C).Reshape(B, time, H, hs).Transpose(1, 2); // (B, H, T, hs)
+            y = cache.Attend(q, k, v).Transpose(1, 2).Reshape(B, time, C); // (B, T, C); a cache is for inference, without dropout
+        }
         return residDropout.Forward(proj.Forward(y));
     }
 }

@@ -54,6 +54,7 @@ public sealed class FixtureTests
         ["layer_norm"] = a => x => Var<double>.LayerNorm(x[0], x[1], x[2], Double(a, "eps")),
         ["layer_norm_no_bias"] = a => x => Var<double>.LayerNorm(x[0], x[1], null, Double(a, "eps")),
         ["causal_self_attention"] = _ => x => Var<double>.CausalSelfAttention(x[0], x[1], x[2]),
+        ["causal_self_attention_qkv"] = a => x => Var<double>.CausalSelfAttentionQkv(x[0], Int(a, "n_head")),
     };
 
     private static string FixtureDirectory => Path.Combine(AppContext.BaseDirectory, "fixtures", "autograd");

@@ -31,6 +31,7 @@ public sealed class NullArgumentTests
         ("CausalSelfAttention(null, k, v)", "q", () => Var<double>.CausalSelfAttention(null!, Leaf(1, 1, 2, 2), Leaf(1, 1, 2, 2))),
         ("CausalSelfAttention(q, null, v)", "k", () => Var<double>.CausalSelfAttention(Leaf(1, 1, 2, 2), null!, Leaf(1, 1, 2, 2))),
         ("CausalSelfAttention(q, k, null)", "v", () => Var<double>.CausalSelfAttention(Leaf(1, 1, 2, 2), Leaf(1, 1, 2, 2), null!)),
+        ("CausalSelfAttentionQkv(null, nHead)", "qkv", () => Var<double>.CausalSelfAttentionQkv(null!, 1)),
         ("Custom(op, null, parents, f)", "value", () => Var<double>.Custom("c", null!, [Leaf(2)], dy => [dy])),
         ("Custom(op, y, null, f)", "parents", () => Var<double>.Custom("c", Tensor<double>.Ones(2), null!, dy => [dy])),
         ("Custom(op, y, parents, null)", "backward", () => Var<double>.Custom("c", Tensor<double>.Ones(2), [Leaf(2)], null!)),

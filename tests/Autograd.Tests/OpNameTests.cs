@@ -31,6 +31,7 @@ public sealed class OpNameTests
             ("layer_norm", () => Var<double>.LayerNorm(x, Leaf(3), Leaf(3))),
             ("cross_entropy", () => Var<double>.CrossEntropy(x, [0, 2])),
             ("causal_self_attention", () => Var<double>.CausalSelfAttention(qkv, qkv, qkv)),
+            ("causal_self_attention", () => Var<double>.CausalSelfAttentionQkv(Leaf(1, 2, 6), nHead: 2)),
             ("dropout", () => x.Dropout(0.5, new Rng(1))), ("dropout", () => x.Dropout(0.5, new Rng(1), training: false)),
         ];
         foreach (var (name, op) in ops)
