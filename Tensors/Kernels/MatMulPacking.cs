@@ -185,7 +185,7 @@ internal static class MatMulPacking
     /// (k0 of i, k0 of i+1, k1 of i, k1 of i+1), shuffle pairs of pairs into four numbers of one k, then join the
     /// 128-bit halves that hold k and k + 4. The block edges (count or kc not a multiple of 8) go one number at a time.
     /// </summary>
-    private static void CopyTransposed(float[] src, int start, int iStep, int kc, int count, int width, Span<float> panel)
+    internal static void CopyTransposed(float[] src, int start, int iStep, int kc, int count, int width, Span<float> panel)
     {
         ref float s = ref MemoryMarshal.GetArrayDataReference(src);
         ref float d = ref MemoryMarshal.GetReference(panel);
