@@ -31,9 +31,6 @@ public sealed class AttentionKernelTests
         public override string ToString() => $"Case {{ (B, H, T, hs) = [{B},{H},{T},{Hs}], dropout {P}, seed {Seed} }}";
     }
 
-    private static Tensor<TNum> Cast<TNum>(Tensor<double> x) where TNum : unmanaged, IFloatingPointIeee754<TNum> =>
-        Tensor<TNum>.FromArray(x.ToArray().Select(TNum.CreateChecked).ToArray(), x.ShapeArray());
-
     private static readonly Gen<Case> Cases =
         from b in Gen.Choose(1, 2)
         from h in Gen.Choose(1, 3)

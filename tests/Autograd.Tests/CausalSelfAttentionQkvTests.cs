@@ -17,13 +17,10 @@ public sealed class CausalSelfAttentionQkvTests
     {
         public int C => H * Hs;
 
-        public Tensor<TNum> Qkv<TNum>() where TNum : unmanaged, IFloatingPointIeee754<TNum> => As<TNum>(Tensor<double>.Randn(new Rng(Seed), B, T, 3 * C));
+        public Tensor<TNum> Qkv<TNum>() where TNum : unmanaged, IFloatingPointIeee754<TNum> => Cast<TNum>(Tensor<double>.Randn(new Rng(Seed), B, T, 3 * C));
 
         public override string ToString() => $"Case {{ B {B}, T {T}, H {H}, hs {Hs}, seed {Seed} }}";
     }
-
-    private static Tensor<TNum> As<TNum>(Tensor<double> x) where TNum : unmanaged, IFloatingPointIeee754<TNum> =>
-        Tensor<TNum>.FromArray(x.ToArray().Select(TNum.CreateChecked).ToArray(), x.ShapeArray());
 
     private static readonly Gen<Case> Cases =
         from b in Gen.Choose(1, 2)
@@ -60,7 +57,7 @@ public sealed class CausalSelfAttentionQkvTests
     {
         foreach (double p in new[] { 0.0, 0.3 })
         {
-            var dy = As<TNum>(Tensor<double>.Randn(new Rng(c.Seed + 2), c.B, c.T, c.C));
+            var dy = Cast<TNum>(Tensor<double>.Randn(new Rng(c.Seed + 2), c.B, c.T, c.C));
             (Tensor<TNum> Y, Tensor<TNum> Grad) Run(Func<Var<TNum>, Var<TNum>> attention)
             {
                 var qkv = new Var<TNum>(c.Qkv<TNum>(), requiresGrad: true);

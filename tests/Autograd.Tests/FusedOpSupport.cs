@@ -28,6 +28,10 @@ internal static class FusedOpSupport
     public static Var<double> TransposedView(Var<double> x, int dim0, int dim1) =>
         Var<double>.Record("transpose", x.Value.Transpose(dim0, dim1), [x], dy => x.AccumulateGrad(dy.Transpose(dim0, dim1)));
 
+    /// <summary>x in another number type (float or double), element by element.</summary>
+    public static Tensor<TNum> Cast<TNum>(Tensor<double> x) where TNum : unmanaged, System.Numerics.IFloatingPointIeee754<TNum> =>
+        Tensor<TNum>.FromArray(x.ToArray().Select(TNum.CreateChecked).ToArray(), x.ShapeArray());
+
     /// <summary>The largest |a − b| over all elements (shapes must match).</summary>
     public static double MaxAbsDiff(Tensor<double> a, Tensor<double> b)
     {

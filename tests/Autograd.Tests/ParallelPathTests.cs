@@ -33,9 +33,6 @@ public sealed class ParallelPathTests
         }
     }
 
-    private static Tensor<TNum> Cast<TNum>(Tensor<double> x) where TNum : unmanaged, IFloatingPointIeee754<TNum> =>
-        Tensor<TNum>.FromArray(x.ToArray().Select(TNum.CreateChecked).ToArray(), x.ShapeArray());
-
     // Layer norm: rows are chunked in the forward pass, blocks of 32 rows in the backward pass (N up to 100: 1 to 4 blocks).
 
     private static readonly Gen<(LayerNormKernelTests.Case Case, int Chunks)> LayerNormCases =
