@@ -34,6 +34,31 @@ internal static class MatMulBlocking
         return p.BColStride == 1 && small && cores == 1 && p.M <= BInPlaceRows;
     }
 
+    /// <summary>The fewest columns of B, in the panels one task multiplies, for which a transposed A is packed (<see cref="ReadsAInPlace{T}"/>).</summary>
+    public const int PackedTransposedAColumns = 256;
+
+    /// <summary>The shortest distance in bytes between A's columns (the stored matrix's rows) for which a transposed A is packed.</summary>
+    public const int PackedTransposedAStrideBytes = 1536;
+
+    /// <summary>
+    /// Whether the micro-kernel reads A_b where it lies, through its two strides, for a task that multiplies
+    /// <paramref name="columns"/> columns of B. Always when A's rows are contiguous: each step p reads one number from each
+    /// of MR rows, all of which stay in L1 while the panel is in use. When only its columns are contiguous (a transposed
+    /// A, as dyᵀ in the weight gradient dyᵀ · x), each step p reads its MR numbers from another cache line, a row of the
+    /// stored matrix further on, so one micro-panel is spread over KC lines; far apart, they are slow to read, and A is
+    /// packed into one straight stream of MR·KC numbers, a copy made once per block and read by every panel of B in it.
+    /// Packed, the products with lines 4.5–6 KiB apart (the Shakespeare model's dyᵀ · x after c_attn and c_fc, 1,152 and
+    /// 1,536 columns of dy) ran 1.12–1.31× as fast on both widths, 1.5 KiB apart (after c_proj and the MLP's output)
+    /// 1.05–1.08× on AVX2 and 0.99× on AVX-512; 1 KiB apart or less 0.95–1.01×, and with 128 columns of B (the baby
+    /// model's) 0.95×. So a transposed A is packed from <see cref="PackedTransposedAStrideBytes"/> apart and
+    /// <see cref="PackedTransposedAColumns"/> columns. A with neither its rows nor its columns contiguous is always packed.
+    /// </summary>
+    public static bool ReadsAInPlace<T>(in MatMulProblem<T> p, int columns) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool farApart = (long)p.AColStride * Unsafe.SizeOf<T>() >= PackedTransposedAStrideBytes;
+        return p.AColStride == 1 || (p.ARowStride == 1 && !(farApart && columns >= PackedTransposedAColumns));
+    }
+
     /// <summary>
     /// The block sizes of one product on <paramref name="cores"/> threads: MC rows of A per task (a multiple of MR),
     /// NC columns of B per packed block (a multiple of NR, at most <see cref="BBlockBytes"/>), KC terms of the sum;

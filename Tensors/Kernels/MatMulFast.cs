@@ -14,8 +14,8 @@ namespace Scratch.Tensors.Kernels;
 ///     pack B[pc.., jc..]   (KC × NC)       stays in the L2 cache, shared by all threads; a small row-major B
 ///                                          is read where it lies instead, by a product of few rows on one thread
 ///     for ic in 0..M step MC:              rows of A and C (in parallel)
-///       pack A[ic.., pc..] (MC × KC)       only if neither its rows nor its columns are contiguous;
-///                                          else the micro-kernel reads A where it lies
+///       pack A[ic.., pc..] (MC × KC)       unless its rows are contiguous, or its columns are and the task has
+///                                          few columns of B: then the micro-kernel reads A where it lies
 ///       for ir in 0..MC step MR:           one A micro-panel (MR × KC), stays in L1; with a known zero triangle
 ///                                          (causal attention's weights) only the terms its rows need
 ///         for jr in 0..NC step NR:         one B micro-panel (KC × NR), streams from L2
@@ -23,8 +23,9 @@ namespace Scratch.Tensors.Kernels;
 /// </code>
 /// Each number of B is then packed once (or not at all), and each number of A (when it is packed) N/NC times; the plain loops
 /// read them N and M times. The 2·M·N·K flops run from registers and the L1 cache. Reading A in place saves its
-/// copy, which costs most where N is small (the GPT's products: N = 128 … 512 against M = B·T rows), and is as
-/// fast in the kernel, since a micro-panel's MR rows stay in L1 either way.
+/// copy, which costs most where N is small (the GPT's products: N = 128 … 512 against M = B·T rows), and a row-major
+/// A is as fast in the kernel, since a micro-panel's MR rows stay in L1 either way; a transposed A is not
+/// (<see cref="MatMulBlocking.ReadsAInPlace{T}"/>).
 /// The sizes (<see cref="MatMulBlocking"/>): KC = 256 makes an A micro-panel of floats 6 × 256 × 4 bytes = 6 KiB, or 12 KiB with AVX-512's 12 rows
 /// (L1 is 32–48 KiB); NC is chosen so that
 /// a packed KC × NC block of B is 512 KiB, half of a typical L2.
@@ -191,18 +192,17 @@ internal static partial class MatMulFast
     /// <summary>
     /// Runs the micro-kernel over rows [ic, ic+mc) × columns [pc, pc+kc) of A_b and the B micro-panels
     /// [firstPanel, endPanel) of the block (packed, or read where B lies when <paramref name="bInPlace"/>, all but a ragged
-    /// last panel), updating C_b[ic.., jc..]. When A's rows or columns are contiguous
-    /// the kernel reads A where it lies (only a ragged last panel of fewer than MR rows is packed, padded with zeros);
-    /// otherwise the block of A is packed first.
+    /// last panel), updating C_b[ic.., jc..]. When <see cref="MatMulBlocking.ReadsAInPlace{T}"/> says so the kernel reads
+    /// A where it lies (only a ragged last panel of fewer than MR rows is packed, padded with zeros); otherwise the block
+    /// of A is packed first.
     /// </summary>
     private static void Block<T>(in MatMulProblem<T> p, int b, int ic, int mc, int pc, int kc, int jc, int nc, int width,
         int firstPanel, int endPanel, ArraySegment<T> bPack, bool bInPlace, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int mr = MatMulMicroKernel.MR(width), nr = MatMulMicroKernel.NR<T>(width);
         int ldc = p.CRowStride;
-        int rs = p.ARowStride, cs = p.AColStride;
-        // Stryker disable once all : packed or read in place through any two strides, the kernel multiplies the same numbers in the same order; packing only makes a strided A faster to read
-        bool inPlace = rs == 1 || cs == 1; // A's rows or columns are contiguous: the kernel reads A where it lies
+        // Stryker disable once all : packed or read in place through any two strides, the kernel multiplies the same numbers in the same order; packing only makes A faster to read
+        bool inPlace = MatMulBlocking.ReadsAInPlace(p, (endPanel - firstPanel) * nr);
         T[] aPack = ArrayPool<T>.Shared.Rent(inPlace ? mr * kc : MatMulBlocking.RoundUp(mc, mr) * kc);
         Span<T> edge = stackalloc T[mr * nr]; // one tile, for the ragged edges
         try

@@ -19,8 +19,9 @@ namespace Scratch.Tensors.Kernels;
 /// Packing is where the strides are read. After it, every operand is contiguous, so a transposed or sliced
 /// operand costs one strided copy of O(M·K + K·N) numbers against O(M·N·K) multiply-adds. The copy also puts
 /// each micro-panel in consecutive cache lines. B is packed unless it is small, its rows are contiguous and few
-/// rows of A on one thread use it (<see cref="MatMulBlocking.ReadsBInPlace{T}"/>); A only when neither its rows nor
-/// its columns are contiguous. A ragged last micro-panel of either is always packed. Otherwise the micro-kernel reads
+/// rows of A on one thread use it (<see cref="MatMulBlocking.ReadsBInPlace{T}"/>); A unless its rows are contiguous,
+/// or its columns are and few panels of B use it (<see cref="MatMulBlocking.ReadsAInPlace{T}"/>). A ragged last
+/// micro-panel of either is always packed. Otherwise the micro-kernel reads
 /// the operand where it lies (A through its two strides, B a row at a time), which saves the copy.
 /// </para>
 /// </summary>
@@ -99,10 +100,12 @@ internal static class MatMulPacking
     }
 
     /// <summary>
-    /// panel[k·width + j] = src[start + k·rowStride + j] for k &lt; rows, j &lt; cols: rows of a row-major B, each a
-    /// block copy. A full panel row (cols = width, NR = two vectors of the kernel) goes as whole vectors of
-    /// <see cref="Vector{T}"/> instead of a call to the general copy for each row of 64–128 bytes (the baby GPT step
-    /// took 0.94–1.00 of its time); a ragged last panel's rows take the general copy.
+    /// panel[k·width + j] = src[start + k·rowStride + j] for k &lt; rows, j &lt; cols: rows of a row-major B, or of a
+    /// transposed A (its column k is a row of the stored matrix), each a block copy. A full panel row of B (cols = width,
+    /// NR = two vectors of the kernel) goes as whole vectors of <see cref="Vector{T}"/> instead of a call to the general
+    /// copy for each row of 64–128 bytes (the baby GPT step took 0.94–1.00 of its time); any other row of at least one
+    /// 128-bit vector (an A panel's MR = 6 or 12 numbers, a ragged last panel of B) as 128-bit vectors, the last one
+    /// ending at the row's end (it may cover numbers the one before already copied); shorter rows take the general copy.
     /// </summary>
     internal static void CopyRows<T>(T[] src, int start, int rowStride, int rows, int cols, int width, Span<T> panel)
         where T : unmanaged
@@ -122,20 +125,50 @@ internal static class MatMulPacking
             }
             return;
         }
+        if (Vector128.IsHardwareAccelerated && cols >= Vector128<T>.Count)
+        {
+            CopyRowsBy128(src, start, rowStride, rows, cols, width, panel);
+            return;
+        }
         for (int k = 0; k < rows; k++)
         {
             src.AsSpan(start + k * rowStride, cols).CopyTo(panel.Slice(k * width, cols));
         }
     }
 
+    /// <summary><see cref="CopyRows"/> for rows of at least one <see cref="Vector128{T}"/>: whole vectors, the last one ending at the row's end.</summary>
+    private static void CopyRowsBy128<T>(T[] src, int start, int rowStride, int rows, int cols, int width, Span<T> panel)
+    {
+        int v = Vector128<T>.Count;
+        nuint last = (nuint)(cols - v);
+        ref T s = ref MemoryMarshal.GetArrayDataReference(src);
+        ref T d = ref MemoryMarshal.GetReference(panel);
+        for (int k = 0; k < rows; k++)
+        {
+            ref T from = ref Unsafe.Add(ref s, start + k * rowStride);
+            ref T to = ref Unsafe.Add(ref d, k * width);
+            for (nuint j = 0; j < last; j += (nuint)v)
+            {
+                Vector128.LoadUnsafe(ref from, j).StoreUnsafe(ref to, j);
+            }
+            Vector128.LoadUnsafe(ref from, last).StoreUnsafe(ref to, last);
+        }
+    }
+
     /// <summary>
     /// panel[k·width + i] = src[start + k·kStep + i·iStep] for k &lt; kc, i &lt; count: one micro-panel of A (i a row,
-    /// width MR) or of B (i a column, width NR) copied through its two strides. When k's stride is 1 (a transposed B,
+    /// width MR) or of B (i a column, width NR) copied through its two strides. When i's stride is 1 (a transposed A, as
+    /// dyᵀ in dyᵀ · x) each panel row is a block copy (<see cref="CopyRows"/>); when k's stride is 1 (a transposed B,
     /// as Wᵀ in x · Wᵀ) and the machine has AVX, floats go through <see cref="CopyTransposed"/>; else the plain loops.
     /// </summary>
     internal static void CopyPanel<T>(T[] src, int start, int kStep, int iStep, int kc, int count, int width, Span<T> panel)
         where T : unmanaged
     {
+        if (iStep == 1)
+        {
+            CopyRows(src, start, kStep, kc, count, width, panel);
+            return;
+        }
         if (kStep == 1 && typeof(T) == typeof(float) && Avx.IsSupported)
         {
             CopyTransposed((float[])(object)src, start, iStep, kc, count, width, MemoryMarshal.Cast<T, float>(panel));

@@ -15,7 +15,7 @@ public sealed class MatMulBlockingTests
     private enum Layout
     {
         RowMajor,   // column stride 1: read in place, rows packed only at a ragged edge
-        Transposed, // row stride 1: read in place through its column stride
+        Transposed, // row stride 1: read in place through its column stride (few columns of B, rows close together here)
         Strided,    // column stride 2, row stride 2·cols: packed
     }
 

@@ -165,6 +165,47 @@ public sealed class MatMulForcedPathTests
     }
 
     /// <summary>
+    /// A transposed A whose columns lie far apart is packed when a task multiplies many columns of B
+    /// (<see cref="MatMulBlocking.ReadsAInPlace{T}"/>), and read in place otherwise: with every core count (which splits
+    /// B's columns into tasks of fewer or more than 256) and kernel, M rows on either side of a whole number of tiles.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 390, 40, 300, false)] // floats 390 apart (1,560 bytes), 300 columns
+    [InlineData(2, 200, 40, 260, true)]  // doubles 200 apart (1,600 bytes)
+    [InlineData(1, 400, 270, 256, false)] // two slices of the sum, exactly 256 columns
+    public void FarApartTransposedAOnEveryKernelAndCoreCount(int batch, int m, int k, int n, bool isDouble)
+    {
+        foreach (var layoutB in new[] { Layout.RowMajor, Layout.Transposed })
+        {
+            if (isDouble)
+            {
+                EveryPath<double>(batch, m, k, n, Layout.Transposed, layoutB);
+            }
+            else
+            {
+                EveryPath<float>(batch, m, k, n, Layout.Transposed, layoutB);
+            }
+        }
+    }
+
+    /// <summary>The rule that decides it: A's strides in elements, the columns of B one task multiplies.</summary>
+    [Theory]
+    [InlineData(1152, 1, 384, false, false)] // the Shakespeare model's dyᵀ · x after c_attn: packed
+    [InlineData(384, 1, 384, false, false)]  // 1,536 bytes apart: packed
+    [InlineData(383, 1, 384, false, true)]   // 1,532 bytes apart: in place
+    [InlineData(192, 1, 384, true, false)]   // doubles, 1,536 bytes apart: packed
+    [InlineData(1152, 1, 255, false, true)]  // a column fewer than 256: in place
+    [InlineData(1152, 1, 256, false, false)] // 256 columns: packed
+    [InlineData(1, 1152, 384, false, true)]  // a row-major A: always in place
+    [InlineData(2, 2304, 384, false, false)] // neither rows nor columns contiguous: always packed
+    public void ATransposedAIsPackedWhereItsColumnsLieFarApart(int aColStride, int aRowStride, int columns, bool isDouble, bool expected)
+    {
+        Assert.Equal(expected, isDouble
+            ? MatMulBlocking.ReadsAInPlace(new MatMulProblem<double>(8, columns, 8, [], [0], aRowStride, aColStride, [], [0], columns, 1, [], [0], columns), columns)
+            : MatMulBlocking.ReadsAInPlace(new MatMulProblem<float>(8, columns, 8, [], [0], aRowStride, aColStride, [], [0], columns, 1, [], [0], columns), columns));
+    }
+
+    /// <summary>
     /// C = Σₚ A[0, p]·B[p, 0] of two terms, −(1 + 2ε) and (1 + ε)² (ε = 2⁻¹² in float, 2⁻²⁷ in double), which the kernels
     /// add with one fused multiply-add: the exact ε² is kept, where a product rounded first ((1 + ε)² → 1 + 2ε) would give 0.
     /// The two terms sit W apart along the sum (W the lanes of a vector), so every kernel adds them in one accumulator:

@@ -78,11 +78,12 @@ public sealed class MatMulPackingTests
     [Fact]
     public void RowCopyEqualsTheCopyOneNumberAtATime()
     {
-        // Row-major sources (a B with contiguous rows), floats and doubles, every column count up to panels as wide as
-        // the kernels' (NR = 8, 16 or 32) and a little wider, into a panel full of a sentinel.
+        // Row-major sources (a B with contiguous rows, or a transposed A), floats and doubles, every column count up to
+        // panels as wide as the kernels' (MR = 6 or 12, NR = 8, 16 or 32) and a little wider, into a panel full of a
+        // sentinel; and the same through CopyPanel, whose copy of a transposed A (i's stride 1) is this one.
         var rng = new Random(6);
         int cases = 0;
-        foreach (int width in new[] { 8, 16, 32, 35 })
+        foreach (int width in new[] { 6, 8, 12, 16, 32, 35 })
         {
             for (int cols = 1; cols <= width; cols++)
             {
@@ -102,9 +103,12 @@ public sealed class MatMulPackingTests
         {
             var fast = Enumerable.Repeat(default(T), rows * width).Select(_ => (T)Convert.ChangeType(-7, typeof(T))).ToArray();
             var plain = (T[])fast.Clone();
+            var throughPanel = (T[])fast.Clone();
             MatMulPacking.CopyRows(src, start, stride, rows, cols, width, fast);
             MatMulPacking.CopyPanelReference(src, start, stride, 1, rows, cols, width, plain);
             Assert.True(plain.AsSpan().SequenceEqual(fast), $"{typeof(T).Name}: width {width}, cols {cols}, rows {rows}, stride {stride}, start {start}");
+            MatMulPacking.CopyPanel(src, start, stride, 1, rows, cols, width, throughPanel);
+            Assert.True(plain.AsSpan().SequenceEqual(throughPanel), $"CopyPanel, {typeof(T).Name}: width {width}, cols {cols}, rows {rows}, stride {stride}, start {start}");
         }
     }
 }
