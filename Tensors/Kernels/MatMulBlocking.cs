@@ -21,18 +21,19 @@ internal static class MatMulBlocking
     /// chunk when it has finished one, and the product ends when the last chunk does, so a thread that is held up (another
     /// process on its core, a chunk that misses the cache) leaves the others waiting for at most one chunk. With 4 chunks
     /// a core, the Shakespeare model's threads spent about 3 % of a step's samples waiting at the products' ends
-    /// (perf: the workers' spin and yield); with 16 its step took a median 0.96 of the time (0.89–1.00 in nine runs
-    /// switched in one process, both widths), the baby model's 0.99–1.02. With 32 the baby's took 1.02–1.04, its chunks
-    /// of 12 rows too small; hence also a least size (<see cref="MinChunkTiles"/>).
+    /// (perf: the workers' spin and yield); with 16 (3,072 rows in chunks of 96) its step took a median 0.95 of the time
+    /// (0.89–1.00 in twelve runs switched in one process, both widths). Chunks are not cut smaller than
+    /// <see cref="MinChunkRows"/> for it, unless that leaves fewer than 4 a core.
     /// </summary>
     public const int ChunksPerCore = 16;
 
     /// <summary>
-    /// The fewest row tiles (MR rows each) in a chunk: 48 rows with AVX2, 96 with AVX-512, so that a chunk stays much larger
-    /// than the cost of handing it out, on many cores too. The baby model's 768 rows go in 16 chunks with AVX2 (its step
-    /// 0.995 and 1.006 of the time against 8 chunks) and in 8 with AVX-512, as before; the Shakespeare model's 3,072 in 32.
+    /// The fewest rows in a chunk when there are 4 or more chunks a core anyway (a multiple of both tile heights, 6 and
+    /// 12). The baby model's 768 rows on two cores stay in 8 chunks of 96, as with 4 a core: in 16 or 32 chunks its
+    /// products ran 0.94–0.99× as fast on AVX-512, and its step took 1.00–1.05 of the time in four of five rounds side
+    /// by side with the build before (AVX2, 16 chunks) and 1.02–1.04 (32 chunks, switched in one process).
     /// </summary>
-    public const int MinChunkTiles = 8;
+    public const int MinChunkRows = 96;
 
     /// <summary>The most rows of A for which a small B is read where it lies (attention's products at T = 64 have 64).</summary>
     public const int BInPlaceRows = 64;
@@ -81,7 +82,8 @@ internal static class MatMulBlocking
     /// The block sizes of one product on <paramref name="cores"/> threads: MC rows of A per task (a multiple of MR),
     /// NC columns of B per packed block (a multiple of NR, at most <see cref="BBlockBytes"/>), KC terms of the sum;
     /// the rows are split into chunks for the threads and, with few chunks, the columns too. On several threads the rows
-    /// go in <see cref="ChunksPerCore"/> chunks per core, of at least <see cref="MinChunkTiles"/> tiles.
+    /// go in <see cref="ChunksPerCore"/> chunks per core, or in chunks of <see cref="MinChunkRows"/> rows if those are
+    /// larger, but never fewer than 4 chunks per core.
     /// </summary>
     public static (int Mc, int Nc, int Kc, int RowChunks, int ColumnSplits) Sizes<T>(int m, int n, int k, int mr, int nr, int cores)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -92,7 +94,7 @@ internal static class MatMulBlocking
         nc = Math.Min(nc, RoundUp(n, nr));
         int kc = Math.Min(KC, k);
         // Stryker disable once Conditional,Equality,Linq : the height of a block of rows (clamped below) decides only the speed: each C[i, j] gets the same sum in the same order
-        int mc = cores == 1 ? 64 * mr : RoundUp(Math.Max(MinChunkTiles * mr, m / (ChunksPerCore * cores)), mr);
+        int mc = cores == 1 ? 64 * mr : RoundUp(Math.Max(m / (ChunksPerCore * cores), Math.Min(MinChunkRows, m / (4 * cores))), mr);
         mc = Math.Clamp(mc, mr, 64 * mr);
         int rowChunks = (m + mc - 1) / mc;
         // Stryker disable once Conditional,Equality,Arithmetic : into how many parts (at least 1) the columns are split decides only the speed; panelsPerSplit covers them all
