@@ -68,7 +68,7 @@ internal static class MatMulBlocking
     /// packed into one straight stream of MR·KC numbers, a copy made once per block and read by every panel of B in it.
     /// Packed, the products with lines 4.5–6 KiB apart (the Shakespeare model's dyᵀ · x after c_attn and c_fc, 1,152 and
     /// 1,536 columns of dy) ran 1.12–1.31× as fast on both widths, 1.5 KiB apart (after c_proj and the MLP's output)
-    /// 1.05–1.08× on AVX2 and 0.99× on AVX-512; 1 KiB apart or less 0.95–1.01×, and with 128 columns of B (the baby
+    /// 1.05–1.08× on AVX2 and 0.99–1.00× on AVX-512; 1 KiB apart or less 0.95–1.01×, and with 128 columns of B (the baby
     /// model's) 0.95×. So a transposed A is packed from <see cref="PackedTransposedAStrideBytes"/> apart and
     /// <see cref="PackedTransposedAColumns"/> columns. A with neither its rows nor its columns contiguous is always packed.
     /// </summary>
