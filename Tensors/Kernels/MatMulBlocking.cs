@@ -30,7 +30,7 @@ internal static class MatMulBlocking
     /// <summary>
     /// The fewest rows in a chunk when there are 4 or more chunks a core anyway (a multiple of both tile heights, 6 and
     /// 12). The baby model's 768 rows on two cores stay in 8 chunks of 96, as with 4 a core: in 16 or 32 chunks its
-    /// products ran 0.94–0.99× as fast on AVX-512, and its step took 1.00–1.05 of the time in four of five rounds side
+    /// products ran 0.94–1.00× as fast on AVX-512, and its step took 1.00–1.05 of the time in four of five rounds side
     /// by side with the build before (AVX2, 16 chunks) and 1.02–1.04 (32 chunks, switched in one process).
     /// </summary>
     public const int MinChunkRows = 96;
@@ -69,7 +69,7 @@ internal static class MatMulBlocking
     /// Packed, the products with lines 4.5–6 KiB apart (the Shakespeare model's dyᵀ · x after c_attn and c_fc, 1,152 and
     /// 1,536 columns of dy) ran 1.12–1.31× as fast on both widths, 1.5 KiB apart (after c_proj and the MLP's output)
     /// 1.05–1.08× on AVX2 and 0.99–1.00× on AVX-512; 1 KiB apart or less 0.95–1.01×, and with 128 columns of B (the baby
-    /// model's) 0.95×. So a transposed A is packed from <see cref="PackedTransposedAStrideBytes"/> apart and
+    /// model's) 0.94–0.95×. So a transposed A is packed from <see cref="PackedTransposedAStrideBytes"/> apart and
     /// <see cref="PackedTransposedAColumns"/> columns. A with neither its rows nor its columns contiguous is always packed.
     /// </summary>
     public static bool ReadsAInPlace<T>(in MatMulProblem<T> p, int columns) where T : unmanaged, IFloatingPointIeee754<T>
