@@ -166,8 +166,9 @@ public sealed class MatMulForcedPathTests
 
     /// <summary>
     /// A transposed A whose columns lie far apart is packed when a task multiplies many columns of B
-    /// (<see cref="MatMulBlocking.ReadsAInPlace{T}"/>), and read in place otherwise: with every core count (which splits
-    /// B's columns into tasks of fewer or more than 256) and kernel, M rows on either side of a whole number of tiles.
+    /// (<see cref="MatMulBlocking.ReadsAInPlace{T}"/>): on every core count and kernel, against the reference, with M a
+    /// whole number of tiles or a ragged last one (a transposed A read in place is <see cref="MatMulBlockingTests"/>' and
+    /// the random cases').
     /// </summary>
     [Theory]
     [InlineData(1, 390, 40, 300, false)] // floats 390 apart (1,560 bytes), 300 columns
