@@ -88,14 +88,7 @@ internal static class MatMulPacking
                 panel.Clear();
             }
             int start = offset + p0 * rs + (j0 + jr) * cs;
-            if (cs == 1)
-            {
-                CopyRows(b, start, rs, kc, cols, nr, panel); // rows of B are contiguous: panel[k·NR + j] = B[p0 + k, j0 + jr + j]
-            }
-            else
-            {
-                CopyPanel(b, start, rs, cs, kc, cols, nr, panel); // panel[k·NR + j] = B[p0 + k, j0 + jr + j]
-            }
+            CopyPanel(b, start, rs, cs, kc, cols, nr, panel); // panel[k·NR + j] = B[p0 + k, j0 + jr + j]
         }
     }
 
@@ -157,9 +150,10 @@ internal static class MatMulPacking
 
     /// <summary>
     /// panel[k·width + i] = src[start + k·kStep + i·iStep] for k &lt; kc, i &lt; count: one micro-panel of A (i a row,
-    /// width MR) or of B (i a column, width NR) copied through its two strides. When i's stride is 1 (a transposed A, as
-    /// dyᵀ in dyᵀ · x) each panel row is a block copy (<see cref="CopyRows"/>); when k's stride is 1 (a transposed B,
-    /// as Wᵀ in x · Wᵀ) and the machine has AVX, floats go through <see cref="CopyTransposed"/>; else the plain loops.
+    /// width MR) or of B (i a column, width NR) copied through its two strides. When i's stride is 1 (a row-major B, or
+    /// a transposed A as dyᵀ in dyᵀ · x) each panel row is a block copy (<see cref="CopyRows"/>); when k's stride is 1
+    /// (a transposed B, as Wᵀ in x · Wᵀ) and the machine has AVX, floats go through <see cref="CopyTransposed"/>; else
+    /// the plain loops.
     /// </summary>
     internal static void CopyPanel<T>(T[] src, int start, int kStep, int iStep, int kc, int count, int width, Span<T> panel)
         where T : unmanaged
