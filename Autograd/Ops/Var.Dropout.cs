@@ -51,8 +51,8 @@ public sealed partial class Var<T>
     /// </summary>
     internal static Tensor<T> DropoutMask(ReadOnlySpan<int> shape, double p, Rng rng)
     {
-        var mask = Tensor<T>.Empty(shape);
-        rng.FillMask(mask.AsSpan(), p, T.One / T.CreateChecked(1 - p)); // mᵢ = 1/(1 − p) where NextDouble() ≥ p, else 0
+        var mask = Tensor<T>.Empty(shape); // its storage holds exactly its elements, in row-major order
+        rng.FillMask(mask.Storage, p, T.One / T.CreateChecked(1 - p)); // mᵢ = 1/(1 − p) where NextDouble() ≥ p, else 0; on all cores
         return mask;
     }
 }

@@ -96,9 +96,77 @@ public sealed class RngTests
             Assert.Equal(expected, mask);
             Assert.Equal(loop.GetState(), fast.GetState());
             var floats = new float[c.N];
-            new Rng(c.Seed).FillMask<float>(floats, p, 2.5f);
+            new Rng(c.Seed).FillMask<float>(floats.AsSpan(), p, 2.5f);
             Assert.Equal(expected.Select(m => (float)m), floats);
         });
+    }
+
+    [Fact]
+    public void FillMaskOnAnArrayDrawsWhatOnePieceDraws()
+    {
+        // Lengths around the first one cut into pieces, pieces of unequal and equal size, 2 to 5 "cores" (4 pieces each).
+        int[] lengths = [Rng.PiecesFrom - 1, Rng.PiecesFrom, Rng.PiecesFrom + 1, 3 * Rng.PiecesFrom + 7, 40 * 40 * 64];
+        foreach (int n in lengths)
+        {
+            foreach (int cores in new[] { 1, 2, 3, 5 })
+            {
+                foreach (double p in new[] { 0.0, 0.2, 1.0 })
+                {
+                    var one = new Rng((ulong)(n + cores));
+                    var expected = new float[n];
+                    one.FillMask<float>(expected.AsSpan(), p, 1.25f);
+                    var pieces = new Rng((ulong)(n + cores));
+                    var mask = new float[n];
+                    pieces.FillMask(mask, p, 1.25f, cores);
+                    Assert.True(expected.AsSpan().SequenceEqual(mask), $"n = {n}, cores = {cores}, p = {p}: the masks differ");
+                    Assert.Equal(one.GetState(), pieces.GetState());
+                }
+            }
+        }
+        var doubles = new double[2 * Rng.PiecesFrom + 3];
+        var reference = new double[doubles.Length];
+        new Rng(9).FillMask(doubles, 0.5, 2.0, 2);
+        new Rng(9).FillMask<double>(reference.AsSpan(), 0.5, 2.0);
+        Assert.Equal(reference, doubles);
+    }
+
+    [Fact]
+    public void AdvanceLeavesTheStateThatManyDrawsLeave()
+    {
+        var cases = from seed in Properties.ValueSeed
+                    from n in Gen.Frequency((1, Gen.Choose(0, 300)), (3, Gen.Choose(300, 5000)))
+                    select (Seed: (ulong)seed, N: n);
+        Properties.Check(cases, c =>
+        {
+            var drawn = new Rng(c.Seed);
+            for (int i = 0; i < c.N; i++)
+            {
+                drawn.NextUInt64();
+            }
+            var jumped = new Rng(c.Seed);
+            jumped.Advance(c.N);
+            Assert.Equal(drawn.GetState(), jumped.GetState());
+            Assert.Equal(drawn.NextUInt64(), jumped.NextUInt64());
+        });
+    }
+
+    [Fact]
+    public void TwoJumpsOfTwoToThe127AreTheAuthorsJumpOfTwoToThe128()
+    {
+        // xoshiro256**'s published jump(): the polynomial x^(2^128) mod P written out as four words (Blackman and Vigna,
+        // prng.di.unimi.it). It comes from P alone, so it checks the characteristic polynomial found here.
+        ulong[] published = [0x180ec6d33cfd0aba, 0xd5a61266f0c9392c, 0xa9582618e03fc9aa, 0x39abdc4529b1661c];
+        ulong[] half = Rng.PowerOfX(UInt128.One << 127);
+        var state = (1UL, 2UL, 3UL, 4UL);
+        Assert.Equal(Rng.Jump(published, state), Rng.Jump(half, Rng.Jump(half, state)));
+        Assert.NotEqual(state, Rng.Jump(half, state));
+    }
+
+    [Fact]
+    public void AdvanceRefusesANegativeCount()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Rng(1).Advance(-1));
+        Assert.Contains("Advance needs a number of draws ≥ 0, got -1", e.Message);
     }
 
     /// <summary>The <paramref name="index"/>-th NextDouble of a generator seeded with <paramref name="seed"/>.</summary>
