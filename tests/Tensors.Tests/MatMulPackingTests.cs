@@ -7,8 +7,8 @@ namespace Scratch.Tensors.Tests;
 /// <summary>
 /// Where the blocked product puts its packed block of B: at the first element of the rented array that starts a
 /// cache line (<see cref="MatMulPacking.CacheLineStart{T}"/>), so that its 64-byte vectors are read from one line each;
-/// and the transposing copy of a micro-panel (8 × 8 blocks in registers) and the row copy of a row-major B (whole
-/// vectors) against the copy one number at a time.
+/// and the transposing copy of a micro-panel (8 × 8 blocks in registers) and the row copy of a row-major B or a
+/// transposed A (one panel or a block of them, a stored row at a time) against the copy one number at a time.
 /// </summary>
 public sealed class MatMulPackingTests
 {
@@ -109,6 +109,45 @@ public sealed class MatMulPackingTests
             Assert.True(plain.AsSpan().SequenceEqual(fast), $"{typeof(T).Name}: width {width}, cols {cols}, rows {rows}, stride {stride}, start {start}");
             MatMulPacking.CopyPanel(src, start, stride, 1, rows, cols, width, throughPanel);
             Assert.True(plain.AsSpan().SequenceEqual(throughPanel), $"CopyPanel, {typeof(T).Name}: width {width}, cols {cols}, rows {rows}, stride {stride}, start {start}");
+        }
+    }
+
+    [Fact]
+    public void RowCopyOfSeveralPanelsEqualsEachPanelCopiedOneNumberAtATime()
+    {
+        // A block of panels read a stored row at a time (a transposed A's MR = 6 or 12 rows, a row-major B's NR = 8, 16
+        // or 32 columns): every count from one panel to three and a ragged one, floats and doubles, into panels full of a
+        // sentinel, against the reference copy of each panel.
+        var rng = new Random(7);
+        int cases = 0;
+        foreach (int width in new[] { 6, 8, 12, 16, 32 })
+        {
+            for (int count = 1; count <= 3 * width + 5; count += count < 2 * width ? 1 : 4)
+            {
+                foreach (int rows in new[] { 1, 5, 40 })
+                {
+                    int stride = count + rng.Next(0, 20), start = rng.Next(0, 9);
+                    var src = Enumerable.Range(0, start + rows * stride).Select(_ => rng.NextDouble() - 0.5).ToArray();
+                    Same(src, start, stride, rows, count, width);
+                    Same(src.Select(v => (float)v).ToArray(), start, stride, rows, count, width);
+                    cases++;
+                }
+            }
+        }
+        Assert.True(cases > 400);
+
+        static void Same<T>(T[] src, int start, int stride, int rows, int count, int width) where T : unmanaged
+        {
+            int panels = (count + width - 1) / width;
+            var fast = Enumerable.Repeat(default(T), panels * rows * width + 3).Select(_ => (T)Convert.ChangeType(-7, typeof(T))).ToArray();
+            var plain = (T[])fast.Clone();
+            MatMulPacking.CopyRows(src, start, stride, rows, count, width, fast);
+            for (int q = 0; q < panels; q++)
+            {
+                int cols = Math.Min(width, count - q * width);
+                MatMulPacking.CopyPanelReference(src, start + q * width, stride, 1, rows, cols, width, plain.AsSpan(q * rows * width));
+            }
+            Assert.True(plain.AsSpan().SequenceEqual(fast), $"{typeof(T).Name}: width {width}, count {count}, rows {rows}, stride {stride}, start {start}");
         }
     }
 }
