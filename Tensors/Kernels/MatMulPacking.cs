@@ -107,7 +107,10 @@ internal static class MatMulPacking
         }
     }
 
-    /// <summary>Zeros the last of the micro-panels of <paramref name="count"/> rows or columns, <paramref name="width"/> wide, if it is ragged (its padding feeds only tile parts the caller drops).</summary>
+    /// <summary>
+    /// Zeros the last of the micro-panels of <paramref name="count"/> rows or columns, <paramref name="width"/> wide, if
+    /// it is ragged: its padding then feeds only the parts of a tile that the caller drops.
+    /// </summary>
     private static void ClearRaggedPanel<T>(Span<T> dst, int count, int width, int kc)
     {
         int full = count / width;
