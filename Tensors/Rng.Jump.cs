@@ -34,9 +34,10 @@ public sealed partial class Rng
 
     /// <summary>
     /// P from the generator itself, by Berlekamp–Massey: the shortest recurrence zₜ = c₁·zₜ₋₁ ⊕ … ⊕ c_L·zₜ₋L obeyed by
-    /// 512 bits zₜ, the lowest bit of the first word after t draws. P(M) = 0 makes every such sequence obey
-    /// z_{t+256} = Σₖ pₖ·z_{t+k}, so the recurrence has L ≤ 256 and cₖ = p₂₅₆₋ₖ; xoshiro256's period 2²⁵⁶ − 1 makes P
-    /// primitive, so no shorter recurrence holds for a sequence that is not all zeros, and L = 256.
+    /// 512 bits zₜ, the lowest bit of the first word after t draws (2L bits fix a recurrence of length L). P(M) = 0 makes
+    /// every such sequence obey z_{t+256} = ⊕ₖ pₖ·z_{t+k} (k &lt; 256), a recurrence of length 256 with cₖ = p₂₅₆₋ₖ;
+    /// xoshiro256's period 2²⁵⁶ − 1 makes P primitive, so no shorter one holds for a sequence that is not all zeros, and
+    /// the shortest that Berlekamp–Massey finds is this one.
     /// </summary>
     private static ulong[] FindCharacteristic()
     {
