@@ -49,6 +49,7 @@ public sealed partial class Rng
             Next(ref a, ref b, ref c, ref d);
         }
         bool[] recurrence = BerlekampMassey(z, out int length);
+        // Stryker disable once all : cannot happen for xoshiro256 (the two tests of Advance check P); a guard against a changed Next
         if (length != 256)
         {
             throw new InvalidOperationException($"rng: the state's bits obey a recurrence of length {length}, not 256");
@@ -111,6 +112,7 @@ public sealed partial class Rng
         for (int bit = 127 - (int)UInt128.LeadingZeroCount(n); bit >= 0; bit--)
         {
             r = TimesMod(r, r);
+            // Stryker disable once Bitwise : on an unsigned number, >> shifts in zeros as >>> does
             if (((n >> bit) & 1) != 0)
             {
                 TimesX(r);
@@ -126,6 +128,7 @@ public sealed partial class Rng
         for (int i = 255; i >= 0; i--)
         {
             TimesX(r);
+            // Stryker disable once Bitwise : i ≥ 0 and b's words are unsigned, so >> shifts in zeros as >>> does
             if (((b[i >> 6] >> (i & 63)) & 1) != 0)
             {
                 for (int w = 0; w < 4; w++)
@@ -140,10 +143,12 @@ public sealed partial class Rng
     /// <summary>r ← r·x mod P: shift one place up; a term x²⁵⁶ that falls out becomes the rest of P (x²⁵⁶ ≡ P − x²⁵⁶, and − is ⊕).</summary>
     private static void TimesX(ulong[] r)
     {
+        // Stryker disable Bitwise : on unsigned words, >> shifts in zeros as >>> does
         bool overflow = (r[3] >> 63) != 0;
         r[3] = (r[3] << 1) | (r[2] >> 63);
         r[2] = (r[2] << 1) | (r[1] >> 63);
         r[1] = (r[1] << 1) | (r[0] >> 63);
+        // Stryker restore Bitwise
         r[0] <<= 1;
         if (overflow)
         {
@@ -161,6 +166,7 @@ public sealed partial class Rng
         ulong ja = 0, jb = 0, jc = 0, jd = 0;
         for (int i = 0; i < 256; i++)
         {
+            // Stryker disable once Bitwise : i ≥ 0 and r's words are unsigned, so >> shifts in zeros as >>> does
             if (((r[i >> 6] >> (i & 63)) & 1) != 0)
             {
                 (ja, jb, jc, jd) = (ja ^ a, jb ^ b, jc ^ c, jd ^ d);

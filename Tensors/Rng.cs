@@ -94,10 +94,12 @@ public sealed partial class Rng
             (s0, s1, s2, s3) = FillPiece(destination.AsSpan(), (s0, s1, s2, s3), threshold, kept);
             return;
         }
+        // Stryker disable once Arithmetic : a piece one number longer still covers the mask, the last piece shorter; pieces only share the work
         int pieces = PiecesPerCore * cores, size = (destination.Length + pieces - 1) / pieces; // all but the last piece hold size numbers
         var starts = new (ulong, ulong, ulong, ulong)[pieces + 1];
         starts[0] = (s0, s1, s2, s3);
         ulong[] bySize = PowerOfX((UInt128)size); // xˢⁱᶻᵉ mod P: the jump over one piece
+        // Stryker disable once Equality : one more jump writes starts[pieces], which the last piece's end state overwrites
         for (int k = 1; k < pieces; k++)
         {
             starts[k] = Jump(bySize, starts[k - 1]);

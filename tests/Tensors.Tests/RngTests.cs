@@ -167,6 +167,11 @@ public sealed class RngTests
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Rng(1).Advance(-1));
         Assert.Contains("Advance needs a number of draws ≥ 0, got -1", e.Message);
+        var rng = new Rng(1);
+        var before = rng.GetState();
+        rng.Advance(0); // no draws: the same state
+        Assert.Equal(before, rng.GetState());
+        Assert.Throws<ArgumentNullException>(() => rng.FillMask((float[])null!, 0.5, 2f));
     }
 
     /// <summary>The <paramref name="index"/>-th NextDouble of a generator seeded with <paramref name="seed"/>.</summary>
