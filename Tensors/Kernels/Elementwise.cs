@@ -1,11 +1,13 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Scratch.Tensors.Kernels;
 
 /// <summary>
 /// Fast elementwise kernels. They compute the same numbers as <see cref="Reference"/> but walk memory
 /// a row at a time, use SIMD lanes (<see cref="Vector{T}"/>) where the op has a vector form and the row is
-/// contiguous, and split large tensors over the cores.
+/// contiguous, and split large tensors over the cores. The row loops are compiled fully optimised at their first
+/// call, as the matmul's micro-kernel is (<see cref="MatMulMicroKernel"/> says why).
 /// </summary>
 internal static class Elementwise
 {
@@ -41,6 +43,7 @@ internal static class Elementwise
     }
 
     /// <summary>y[i] = f(x[i]) over two spans of equal length, a vector of lanes at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void UnaryContiguous<T, TOp>(ReadOnlySpan<T> x, Span<T> y, TOp op)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOp : struct, IUnaryOp<T>
@@ -113,6 +116,7 @@ internal static class Elementwise
         BinaryRow(row, 1, source, 1, row, new AddOp<T>());
 
     /// <summary>One row: z[i] = f(a[i·strideA], b[i·strideB]) for i in [0, z.Length).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BinaryRow<T, TOp>(ReadOnlySpan<T> a, int strideA, ReadOnlySpan<T> b, int strideB, Span<T> z, TOp op)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOp : struct, IBinaryOp<T>

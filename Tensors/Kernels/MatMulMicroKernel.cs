@@ -20,6 +20,15 @@ namespace Scratch.Tensors.Kernels;
 /// That is 2·MR FMAs for 2 + MR loads; the 2·MR accumulators never leave the registers until the tile is done,
 /// which is what makes the product compute-bound rather than memory-bound.
 /// </para>
+/// <para>
+/// The three tiles are compiled fully optimised at their first call (<c>AggressiveOptimization</c>), as are the
+/// packing copies and the elementwise row loops, instead of going through the JIT's tiers. The scratch CLI, the
+/// lessons and the benchmarks turn the tiers off anyway; a program of the reader's own that uses the library has them
+/// on. There the first calls run quick, unoptimised code until the runtime promotes the method, after a delay of 0.1 s
+/// that restarts whenever a new method is compiled, and ten times as long (1 s) when the process has one processor (a
+/// container limited to one CPU, <c>DOTNET_PROCESSOR_COUNT=1</c>). On one processor a product ran at 6 GFLOP/s for its
+/// first 2.6 s instead of 140 (the Xeon, AVX-512, 256³), and 40 baby training steps took 5.1–5.8 s instead of 2.6–2.8.
+/// </para>
 /// </summary>
 internal static class MatMulMicroKernel
 {
@@ -91,6 +100,7 @@ internal static class MatMulMicroKernel
     /// Rows 0 … 5 of A are read from <paramref name="a"/> and rows 6 … 11 from a second start six rows further, so that
     /// the same five row offsets serve both halves and the loop's addresses fit in the general-purpose registers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run512<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, nint bRow, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -137,6 +147,7 @@ internal static class MatMulMicroKernel
     }
 
     /// <summary>The same tile with 256-bit vectors (AVX2): 6 × 16 floats or 6 × 8 doubles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run256<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, nint bRow, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -178,6 +189,7 @@ internal static class MatMulMicroKernel
     }
 
     /// <summary>The same tile without SIMD, for machines that have none; it reads A and B the same way.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunScalar<T>(int kc, ref T a, nint aRow, nint aStep, ref T b, nint bRow, ref T c, int ldc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -22,7 +22,8 @@ namespace Scratch.Tensors.Kernels;
 /// rows of A on one thread use it (<see cref="MatMulBlocking.ReadsBInPlace{T}"/>); A unless its rows are contiguous,
 /// or its columns are and few panels of B use it (<see cref="MatMulBlocking.ReadsAInPlace{T}"/>). A ragged last
 /// micro-panel of either is always packed. Otherwise the micro-kernel reads
-/// the operand where it lies (A through its two strides, B a row at a time), which saves the copy.
+/// the operand where it lies (A through its two strides, B a row at a time), which saves the copy. The copies are
+/// compiled fully optimised at their first call, as the micro-kernel is (<see cref="MatMulMicroKernel"/> says why).
 /// </para>
 /// </summary>
 internal static class MatMulPacking
@@ -133,6 +134,7 @@ internal static class MatMulPacking
     /// cover numbers the one before already copied); a ragged last panel a number at a time. Numbers of a panel past
     /// count are left as they are.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void CopyRows<T>(T[] src, int start, int rowStride, int rows, int count, int width, Span<T> panels)
         where T : unmanaged
     {
@@ -187,6 +189,7 @@ internal static class MatMulPacking
     /// (a transposed B, as Wᵀ in x · Wᵀ) and the machine has AVX, floats go through <see cref="CopyTransposed"/>; else
     /// the plain loops.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void CopyPanel<T>(T[] src, int start, int kStep, int iStep, int kc, int count, int width, Span<T> panel)
         where T : unmanaged
     {
@@ -244,6 +247,7 @@ internal static class MatMulPacking
     /// (k0 of i, k0 of i+1, k1 of i, k1 of i+1), shuffle pairs of pairs into four numbers of one k, then join the
     /// 128-bit halves that hold k and k + 4. The block edges (count or kc not a multiple of 8) go one number at a time.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void CopyTransposed(float[] src, int start, int iStep, int kc, int count, int width, Span<float> panel)
     {
         ref float s = ref MemoryMarshal.GetArrayDataReference(src);
