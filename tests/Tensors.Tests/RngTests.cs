@@ -219,6 +219,49 @@ public sealed class RngTests
         Assert.True(u < 1f, $"rand gave {u}, outside [0, 1)");
     }
 
+    [Fact]
+    public void NextIntRejectsExactlyTheDrawsThatWouldBiasIt()
+    {
+        // NextInt(n) maps a draw r to ⌊n·r / 2⁶⁴⌋ and rejects the draws whose low word n·r mod 2⁶⁴ is below 2⁶⁴ mod n.
+        // For n = 2³¹ − 1 that threshold is 4 (2³¹ ≡ 1, so 2⁶⁴ = 4·(2³¹)² ≡ 4): r = 0 is rejected, and the draw whose
+        // low word is exactly 4, r = 4·n⁻¹ mod 2⁶⁴, is kept. Another mapping would agree by chance once in n.
+        const int n = int.MaxValue;
+        ulong atThreshold = 4 * Inverse(n);
+        Assert.Equal((UInt128)4, ((UInt128)atThreshold * n) & ulong.MaxValue);
+        Assert.Equal((int)(((UInt128)atThreshold * n) >> 64), NextIntAfterDraw(atThreshold, n, out _));
+
+        int afterRejection = NextIntAfterDraw(0, n, out ulong next);
+        Assert.Equal((int)(((UInt128)next * n) >> 64), afterRejection); // the draw after r = 0 decides
+    }
+
+    [Fact]
+    public void SetStateTakesAStateWithOneNonzeroWord()
+    {
+        for (int word = 0; word < 4; word++)
+        {
+            ulong[] s = [0, 0, 0, 0];
+            s[word] = 1UL << (13 * word);
+            var rng = new Rng(0);
+            rng.SetState(new RngState(s[0], s[1], s[2], s[3], null));
+            Assert.Equal(new RngState(s[0], s[1], s[2], s[3], null), rng.GetState());
+        }
+    }
+
+    /// <summary>NextInt(n) on a generator whose next draw is <paramref name="draw"/>; <paramref name="next"/> is the draw after it.</summary>
+    private static int NextIntAfterDraw(ulong draw, int n, out ulong next)
+    {
+        // output = rotl(s1·5, 7)·9, so s1 = rotr(output·9⁻¹, 7)·5⁻¹ gives the draw wanted.
+        ulong s1 = ulong.RotateRight(draw * Inverse(9), 7) * Inverse(5);
+        var state = new RngState(0x9E3779B97F4A7C15, s1, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, null); // the draw after is large too
+        var probe = new Rng(0);
+        probe.SetState(state);
+        Assert.Equal(draw, probe.NextUInt64());
+        next = probe.NextUInt64();
+        var rng = new Rng(0);
+        rng.SetState(state);
+        return rng.NextInt(n);
+    }
+
     private static ulong SetAndNext(Rng rng, ulong s1)
     {
         rng.SetState(new RngState(1, s1, 2, 3, null));
