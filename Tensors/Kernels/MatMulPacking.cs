@@ -46,65 +46,48 @@ internal static class MatMulPacking
 
     /// <summary>
     /// Packs A_b[i0 .. i0+mc, p0 .. p0+kc) into <paramref name="dst"/> as ⌈mc/MR⌉ micro-panels of MR·kc numbers,
-    /// MR = <paramref name="mr"/>, the tile height of the micro-kernel that will read them.
+    /// MR = <paramref name="mr"/>, the tile height of the micro-kernel that will read them: panel[k·MR + i] = A[i0 + ir + i, p0 + k].
     /// </summary>
     public static void PackA<T>(in MatMulProblem<T> p, int offset, int i0, int mc, int p0, int kc, int mr, Span<T> dst)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T[] a = p.A;
-        int rs = p.ARowStride, cs = p.AColStride;
-        if (rs == 1)
-        {
-            // A transposed (dyᵀ in dyᵀ · x): a panel row, A[i0 + ir .. + MR, p0 + k], lies side by side in a stored row
-            ClearRaggedPanel(dst, mc, mr, kc);
-            CopyRows(a, offset + i0 + p0 * cs, cs, kc, mc, mr, dst);
-            return;
-        }
-        for (int ir = 0; ir < mc; ir += mr)
-        {
-            Span<T> panel = dst.Slice(ir * kc, mr * kc);
-            int rows = Math.Min(mr, mc - ir);
-            // Stryker disable once all : the padding rows only feed tile rows that the caller drops (KeepInside); zeroing them keeps stale pool data (NaN, slow subnormals) out of the arithmetic
-            if (rows < mr)
-            {
-                panel.Clear();
-            }
-            int start = offset + (i0 + ir) * rs + p0 * cs;
-            CopyPanel(a, start, cs, rs, kc, rows, mr, panel); // panel[k·MR + i] = A[i0 + ir + i, p0 + k]
-        }
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        PackPanels(p.A, offset + i0 * p.ARowStride + p0 * p.AColStride, p.AColStride, p.ARowStride, kc, mc, mr, dst);
 
     /// <summary>
-    /// Packs B_b[p0 .. p0+kc, j0 .. j0+nc) into <paramref name="dst"/> as ⌈nc/NR⌉ micro-panels of kc·NR numbers;
-    /// only micro-panels [firstPanel, endPanel) are written, so that several threads can share one block.
-    /// NR = <paramref name="nr"/>, the tile width of the micro-kernel that will read them.
+    /// Packs B_b[p0 .. p0+kc, j0 .. j0+nc) into <paramref name="dst"/> as ⌈nc/NR⌉ micro-panels of kc·NR numbers,
+    /// panel[k·NR + j] = B[p0 + k, j0 + jr + j]; only micro-panels [firstPanel, endPanel) are written, so that several
+    /// threads can share one block. NR = <paramref name="nr"/>, the tile width of the micro-kernel that will read them.
     /// </summary>
     public static void PackB<T>(in MatMulProblem<T> p, int offset, int p0, int kc, int j0, int nc, int nr,
         int firstPanel, int endPanel, Span<T> dst)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T[] b = p.B;
-        int rs = p.BRowStride, cs = p.BColStride;
-        if (cs == 1 && firstPanel < endPanel)
+        int first = firstPanel * nr, count = Math.Min(nc, endPanel * nr) - first;
+        if (count > 0)
         {
-            // B row-major: a panel row, B[p0 + k, j0 + jr .. + NR], lies side by side in a stored row
-            int first = firstPanel * nr, count = Math.Min(nc, endPanel * nr) - first;
-            ClearRaggedPanel(dst[(first * kc)..], count, nr, kc);
-            CopyRows(b, offset + p0 * rs + j0 + first, rs, kc, count, nr, dst[(first * kc)..]);
+            PackPanels(p.B, offset + p0 * p.BRowStride + (j0 + first) * p.BColStride, p.BRowStride, p.BColStride, kc, count, nr, dst[(first * kc)..]);
+        }
+    }
+
+    /// <summary>
+    /// The micro-panels of a block, each <paramref name="width"/> numbers wide: panels[q·width·kc + k·width + i] =
+    /// src[start + k·kStep + (q·width + i)·iStep] for k &lt; kc and q·width + i &lt; count, i a row of A (width MR) or a
+    /// column of B (width NR) and k the sum's index; a ragged last panel is padded with zeros, which then feed only the
+    /// parts of a tile that the caller drops. When i's stride is 1 (a row-major B; a transposed A, as dyᵀ in dyᵀ · x) the
+    /// whole block is copied a stored row at a time (<see cref="CopyRows"/>); otherwise a panel at a time
+    /// (<see cref="CopyPanel"/>).
+    /// </summary>
+    internal static void PackPanels<T>(T[] src, int start, int kStep, int iStep, int kc, int count, int width, Span<T> panels)
+        where T : unmanaged
+    {
+        ClearRaggedPanel(panels, count, width, kc);
+        if (iStep == 1)
+        {
+            CopyRows(src, start, kStep, kc, count, width, panels);
             return;
         }
-        for (int panelIndex = firstPanel; panelIndex < endPanel; panelIndex++)
+        for (int i = 0; i < count; i += width)
         {
-            int jr = panelIndex * nr;
-            Span<T> panel = dst.Slice(jr * kc, kc * nr);
-            int cols = Math.Min(nr, nc - jr);
-            // Stryker disable once all : the padding columns only feed tile columns that the caller drops (KeepInside); zeroing them keeps stale pool data (NaN, slow subnormals) out of the arithmetic
-            if (cols < nr)
-            {
-                panel.Clear();
-            }
-            int start = offset + p0 * rs + (j0 + jr) * cs;
-            CopyPanel(b, start, rs, cs, kc, cols, nr, panel); // panel[k·NR + j] = B[p0 + k, j0 + jr + j]
+            CopyPanel(src, start + i * iStep, kStep, iStep, kc, Math.Min(width, count - i), width, panels.Slice(i * kc, width * kc));
         }
     }
 
@@ -184,20 +167,14 @@ internal static class MatMulPacking
 
     /// <summary>
     /// panel[k·width + i] = src[start + k·kStep + i·iStep] for k &lt; kc, i &lt; count: one micro-panel of A (i a row,
-    /// width MR) or of B (i a column, width NR) copied through its two strides. When i's stride is 1 (a row-major B, or
-    /// a transposed A as dyᵀ in dyᵀ · x) each panel row is a block copy (<see cref="CopyRows"/>); when k's stride is 1
-    /// (a transposed B, as Wᵀ in x · Wᵀ) and the machine has AVX, floats go through <see cref="CopyTransposed"/>; else
-    /// the plain loops.
+    /// width MR) or of B (i a column, width NR) copied through its two strides, when i's are not contiguous (those
+    /// <see cref="PackPanels"/> copies a stored row at a time). When k's stride is 1 (a transposed B, as Wᵀ in x · Wᵀ) and
+    /// the machine has AVX, floats go through <see cref="CopyTransposed"/>; else the plain loops.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void CopyPanel<T>(T[] src, int start, int kStep, int iStep, int kc, int count, int width, Span<T> panel)
         where T : unmanaged
     {
-        if (iStep == 1)
-        {
-            CopyRows(src, start, kStep, kc, count, width, panel);
-            return;
-        }
         if (kStep == 1 && typeof(T) == typeof(float) && Avx.IsSupported)
         {
             CopyTransposed((float[])(object)src, start, iStep, kc, count, width, MemoryMarshal.Cast<T, float>(panel));

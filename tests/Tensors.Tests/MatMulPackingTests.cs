@@ -7,8 +7,9 @@ namespace Scratch.Tensors.Tests;
 /// <summary>
 /// Where the blocked product puts its packed block of B: at the first element of the rented array that starts a
 /// cache line (<see cref="MatMulPacking.CacheLineStart{T}"/>), so that its 64-byte vectors are read from one line each;
-/// and the transposing copy of a micro-panel (8 × 8 blocks in registers) and the row copy of a row-major B or a
-/// transposed A (one panel or a block of them, a stored row at a time) against the copy one number at a time.
+/// the transposing copy of a micro-panel (8 × 8 blocks in registers) and the row copy of a row-major B or a transposed
+/// A (one panel or a block of them, a stored row at a time) against the copy one number at a time; and a whole block
+/// packed, through every kind of strides, against its definition.
 /// </summary>
 public sealed class MatMulPackingTests
 {
@@ -80,8 +81,7 @@ public sealed class MatMulPackingTests
     {
         // A block of panels read a stored row at a time (a transposed A's MR = 6 or 12 rows, a row-major B's NR = 8, 16
         // or 32 columns, and a little wider): every count from part of one panel to three and a ragged one, floats and
-        // doubles, into panels full of a sentinel, against the reference copy of each panel; and one panel through
-        // CopyPanel, which sends i's stride 1 here.
+        // doubles, into panels full of a sentinel, against the reference copy of each panel.
         var rng = new Random(7);
         int cases = 0;
         foreach (int width in new[] { 6, 8, 12, 16, 32, 35 })
@@ -112,12 +112,57 @@ public sealed class MatMulPackingTests
                 MatMulPacking.CopyPanelReference(src, start + q * width, stride, 1, rows, cols, width, plain.AsSpan(q * rows * width));
             }
             Assert.True(plain.AsSpan().SequenceEqual(fast), $"{typeof(T).Name}: width {width}, count {count}, rows {rows}, stride {stride}, start {start}");
-            if (count <= width)
+        }
+    }
+
+    [Fact]
+    public void PackedBlockIsItsNumbersPanelByPanelWithTheRaggedPaddingZeroed()
+    {
+        // A block of count rows of A or columns of B (i), kc terms of the sum deep (k), in panels as wide as the kernels'
+        // (MR = 6 or 12, NR = 16 or 32), through each kind of strides the product meets: i contiguous (a row-major B, a
+        // transposed A: the row copy), k contiguous (a transposed B: the transposing copy for floats), neither (the
+        // plain loops). Written over a sentinel; checked against panels[q·width·kc + k·width + i] =
+        // src[start + k·kStep + (q·width + i)·iStep], zeros past count in a ragged last panel, the sentinel after.
+        var rng = new Random(11);
+        int cases = 0;
+        foreach (int width in new[] { 6, 12, 16, 32 })
+        {
+            foreach (int count in new[] { 1, width - 1, width, width + 1, 2 * width + 3 })
             {
-                var throughPanel = Enumerable.Repeat(default(T), rows * width).Select(_ => (T)Convert.ChangeType(-7, typeof(T))).ToArray();
-                MatMulPacking.CopyPanel(src, start, stride, 1, rows, count, width, throughPanel);
-                Assert.True(plain.AsSpan(0, rows * width).SequenceEqual(throughPanel), $"CopyPanel, {typeof(T).Name}: width {width}, count {count}, rows {rows}");
+                foreach (int kc in new[] { 1, 9, 40 })
+                {
+                    foreach (var (kStep, iStep) in new[] { (count + 3, 1), (1, kc + 2), (2 * count + 1, 2) })
+                    {
+                        int start = rng.Next(0, 9);
+                        var src = Enumerable.Range(0, start + (kc - 1) * kStep + (count - 1) * iStep + 1).Select(_ => rng.NextDouble() - 0.5).ToArray();
+                        Same(src, start, kStep, iStep, kc, count, width);
+                        Same(src.Select(v => (float)v).ToArray(), start, kStep, iStep, kc, count, width);
+                        cases++;
+                    }
+                }
             }
+        }
+        Assert.Equal(4 * 5 * 3 * 3, cases);
+
+        static void Same<T>(T[] src, int start, int kStep, int iStep, int kc, int count, int width) where T : unmanaged
+        {
+            int panels = (count + width - 1) / width;
+            T sentinel = (T)Convert.ChangeType(-7, typeof(T));
+            var packed = Enumerable.Repeat(sentinel, panels * kc * width + 3).ToArray();
+            var expected = (T[])packed.Clone();
+            for (int q = 0; q < panels; q++)
+            {
+                for (int k = 0; k < kc; k++)
+                {
+                    for (int i = 0; i < width; i++)
+                    {
+                        int column = q * width + i; // i of the block
+                        expected[q * width * kc + k * width + i] = column < count ? src[start + k * kStep + column * iStep] : default;
+                    }
+                }
+            }
+            MatMulPacking.PackPanels(src, start, kStep, iStep, kc, count, width, packed);
+            Assert.True(expected.AsSpan().SequenceEqual(packed), $"{typeof(T).Name}: width {width}, count {count}, kc {kc}, steps k {kStep}, i {iStep}, start {start}");
         }
     }
 }
