@@ -5,7 +5,11 @@ namespace Scratch.Benchmarks;
 
 /// <summary>
 /// The quick matmul job: first check that the fast kernel equals the reference, then time both for square
-/// float sizes 64 … 1024 and print GFLOP/s (2·N³ flops per product, the median of several timed runs).
+/// float sizes 64 … 1024 and print GFLOP/s (2·N³ flops per product, the median of several timed runs). The fast
+/// product is timed twice: making its result afresh (<c>a.MatMul(b)</c>, as <c>torch.matmul(a, b)</c>), and written
+/// into a C made beforehand (<c>Tensor.MatMul(a, b, c)</c>, as <c>torch.matmul(a, b, out=c)</c>), which times the
+/// kernel alone: a fresh result of 4 MB or more costs the runtime's allocator page faults that PyTorch's does not pay
+/// (benchmarks/README.md, "A fresh result's pages").
 /// </summary>
 internal static class QuickMatMul
 {
@@ -20,16 +24,18 @@ internal static class QuickMatMul
             return 1;
         }
         Console.WriteLine();
-        Console.WriteLine("   N   fast GFLOP/s   reference GFLOP/s");
+        Console.WriteLine("   N   fast GFLOP/s   into C GFLOP/s   reference GFLOP/s");
         foreach (int n in Sizes)
         {
             var rng = new Rng((ulong)n);
             var a = Tensor<float>.Randn(rng, n, n);
             var b = Tensor<float>.Randn(rng, n, n);
+            var c = Tensor<float>.Zeros(n, n);
             double fast = Gflops(2.0 * n * n * n, () => Tensor<float>.MatMul(a, b), targetSeconds: 1.0);
+            double intoC = Gflops(2.0 * n * n * n, () => Tensor<float>.MatMul(a, b, c), targetSeconds: 1.0);
             // The reference is slow: time it fewer times, and only once at 1024.
             double reference = Gflops(2.0 * n * n * n, () => Tensor<float>.MatMulReference(a, b), targetSeconds: n >= 1024 ? 0 : 1.0);
-            Console.WriteLine($"{n,4}   {fast,12:F1}   {reference,17:F2}");
+            Console.WriteLine($"{n,4}   {fast,12:F1}   {intoC,14:F1}   {reference,17:F2}");
         }
         GptShapes();
         return 0;
@@ -49,11 +55,12 @@ internal static class QuickMatMul
         var q = Tensor<float>.Randn(rng, 8, 12, 256, 64);            // (B, H, T, hs)
         var k = Tensor<float>.Randn(rng, 8, 12, 256, 64);            // (B, H, T, hs)
         Console.WriteLine();
-        Console.WriteLine("GPT-2 small shapes                          fast GFLOP/s");
-        double linear = 2.0 * 2048 * 768 * 2304;
-        Console.WriteLine($"x · Wᵀ    (2048,768)·(768,2304), W transposed {Gflops(linear, () => x.MatMul(w.Transpose()), 1.0),12:F1}");
-        Console.WriteLine($"xᵀ · dy   (768,2048)·(2048,2304), x transposed {Gflops(linear, () => x.Transpose().MatMul(dy), 1.0),11:F1}");
-        Console.WriteLine($"Q · Kᵀ    96 × (256,64)·(64,256), K transposed {Gflops(2.0 * 96 * 256 * 256 * 64, () => q.MatMul(k.Transpose(-2, -1)), 1.0),11:F1}");
+        var (xw, xdy, qk) = (Tensor<float>.Zeros(2048, 2304), Tensor<float>.Zeros(768, 2304), Tensor<float>.Zeros(8, 12, 256, 256));
+        Console.WriteLine("GPT-2 small shapes                          fast GFLOP/s   into C GFLOP/s");
+        double linear = 2.0 * 2048 * 768 * 2304, attention = 2.0 * 96 * 256 * 256 * 64;
+        Console.WriteLine($"x · Wᵀ    (2048,768)·(768,2304), W transposed {Gflops(linear, () => x.MatMul(w.Transpose()), 1.0),12:F1}   {Gflops(linear, () => Tensor<float>.MatMul(x, w.Transpose(), xw), 1.0),14:F1}");
+        Console.WriteLine($"xᵀ · dy   (768,2048)·(2048,2304), x transposed {Gflops(linear, () => x.Transpose().MatMul(dy), 1.0),11:F1}   {Gflops(linear, () => Tensor<float>.MatMul(x.Transpose(), dy, xdy), 1.0),14:F1}");
+        Console.WriteLine($"Q · Kᵀ    96 × (256,64)·(64,256), K transposed {Gflops(attention, () => q.MatMul(k.Transpose(-2, -1)), 1.0),11:F1}   {Gflops(attention, () => Tensor<float>.MatMul(q, k.Transpose(-2, -1), qk), 1.0),14:F1}");
     }
 
     /// <summary>Fast equals reference on awkward shapes and transposed operands, and on rows of the 1024³ product.</summary>
@@ -65,7 +72,9 @@ internal static class QuickMatMul
         {
             var a = Tensor<float>.Randn(rng, m, k);
             var bt = Tensor<float>.Randn(rng, n, k).Transpose(); // (K, N), read through its strides
-            ok &= Check($"{m}x{k}x{n}", Tensor<float>.MatMulReference(a, bt), a.MatMul(bt), k);
+            var expected = Tensor<float>.MatMulReference(a, bt);
+            ok &= Check($"{m}x{k}x{n}", expected, a.MatMul(bt), k);
+            ok &= Check($"{m}x{k}x{n} into C", expected, Tensor<float>.MatMul(a, bt, Tensor<float>.Full([m, n], float.NaN)), k);
         }
         // 1024³: the reference would take seconds, so compare every 64th row (16 rows of C).
         var big = Tensor<float>.Randn(rng, 1024, 1024);
