@@ -53,6 +53,24 @@ internal static class MatMulBlocking
         return p.BColStride == 1 && small && cores == 1 && p.M <= BInPlaceRows;
     }
 
+    /// <summary>The most rows of A for which a product on several threads splits its columns (<see cref="SplitsColumns"/>).</summary>
+    public const int ColumnBandRows = 128;
+
+    /// <summary>
+    /// Whether a product on <paramref name="cores"/> threads gives each thread a band of B's columns, which it packs itself
+    /// and multiplies by every row of A, in one parallel loop for the whole product; instead of packing each block of B
+    /// once for all threads and handing out chunks of rows, two parallel loops a block. So when A has at most
+    /// <see cref="ColumnBandRows"/> rows (too few to cut into many chunks; each thread reads all of them) and B at least two
+    /// micro-panels of <paramref name="nr"/> columns a thread. The threads then never wait for each other between blocks,
+    /// and no packed panel of B crosses from the core that packed it to another. Switched in one process against chunks of
+    /// rows (2026-11-29, the Xeon, two threads; the time with bands over the time with chunks, medians of 24–40 pairs of
+    /// runs, AVX-512 and AVX2): 128³ 0.68–0.82 and 0.87–0.88; 128 × 512 · 512 × 128 0.66–0.81 and 0.74–0.91; 64 × 512 ·
+    /// 512 × 512 0.78–0.82 and 0.84–0.88; 128 × 1,024 · 1,024 × 1,024 0.96 and 0.98. With 192 rows 0.76–1.03, with 256 rows
+    /// 0.88–1.14 (bands reach higher peaks, but a core taken by another process holds up a whole band), so not there. The
+    /// baby model's step, whose weight gradients with 128 rows take this path, 0.99–1.01.
+    /// </summary>
+    public static bool SplitsColumns(int m, int n, int nr, int cores) => cores > 1 && m <= ColumnBandRows && n >= 2 * cores * nr;
+
     /// <summary>The fewest columns of B, in the panels one task multiplies, for which a transposed A is packed (<see cref="ReadsAInPlace{T}"/>).</summary>
     public const int PackedTransposedAColumns = 256;
 

@@ -21,6 +21,8 @@ namespace Scratch.Tensors.Kernels;
 ///         for jr in 0..NC step NR:         one B micro-panel (KC × NR), streams from L2
 ///           C[ir.., jr..] += Apanel · Bpanel      the micro-kernel: MR × NR in registers
 /// </code>
+/// A product of few rows (at most 128) on several threads instead gives each thread a band of B's columns, through all
+/// of these loops (<see cref="ColumnBands"/>, <see cref="MatMulBlocking.SplitsColumns"/>).
 /// Each number of B is then packed once (or not at all), and each number of A (when it is packed) N/NC times; the plain loops
 /// read them N and M times. The 2·M·N·K flops run from registers and the L1 cache. Reading A in place saves its
 /// copy, which costs most where N is small (the GPT's products: N = 128 … 512 against M = B·T rows), and a row-major
@@ -111,6 +113,11 @@ internal static partial class MatMulFast
         // Stryker disable once Equality : it only lets a small block of B be packed by several threads (below), the same copy
         bool forced = ForcedCores.Value is not null;
         bool bInPlace = MatMulBlocking.ReadsBInPlace(p, cores);
+        if (MatMulBlocking.SplitsColumns(m, n, nr, cores))
+        {
+            ColumnBands(p, b, cores, width, nc, kc);
+            return;
+        }
 
         // The packed block starts on a cache line, so that no vector of a B micro-panel straddles two (a rented array
         // starts wherever the runtime put it): products of 512-bit vectors ran 1.00–1.15× as fast.
@@ -163,6 +170,40 @@ internal static partial class MatMulFast
         {
             ArrayPool<T>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>
+    /// C_b = A_b · B_b on <paramref name="cores"/> threads, each owning a band of B's columns: thread t takes micro-panels
+    /// [t·P/cores, (t+1)·P/cores) of B's P, and packs them a KC × NC block at a time into a block of its own, which it
+    /// multiplies by all of A's rows before it packs the next.
+    /// </summary>
+    private static void ColumnBands<T>(MatMulProblem<T> p, int b, int cores, int width, int nc, int kc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = MatMulMicroKernel.NR<T>(width), panels = (p.N + nr - 1) / nr;
+        Workers.For(cores, t =>
+        {
+            int bandStart = t * panels / cores * nr, bandEnd = Math.Min(p.N, (t + 1) * panels / cores * nr);
+            T[] rented = ArrayPool<T>.Shared.Rent(kc * nc + MatMulPacking.CacheLine / Unsafe.SizeOf<T>());
+            var bPack = new ArraySegment<T>(rented, MatMulPacking.CacheLineStart(rented), kc * nc);
+            try
+            {
+                for (int jc = bandStart; jc < bandEnd; jc += nc)
+                {
+                    int ncb = Math.Min(nc, bandEnd - jc), blockPanels = (ncb + nr - 1) / nr;
+                    for (int pc = 0; pc < p.K; pc += kc)
+                    {
+                        int kcb = Math.Min(kc, p.K - pc);
+                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, blockPanels, bPack);
+                        Block(p, b, 0, p.M, pc, kcb, jc, ncb, width, 0, blockPanels, bPack, bInPlace: false, accumulate: pc > 0);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(rented);
+            }
+        });
     }
 
     /// <summary>

@@ -105,14 +105,16 @@ public sealed class MatMulForcedPathTests
 
     /// <summary>
     /// The shapes that reach each split: a second block of B's columns (N past NC: 256 doubles, 512 floats), two
-    /// slices of the sum (K past 256), rows split over more threads than row chunks, and batches split into whole
-    /// products, on every kernel.
+    /// slices of the sum (K past 256), a band of columns per thread (at most 128 rows) or chunks of rows, rows split over
+    /// more threads than row chunks, and batches split into whole products, on every kernel.
     /// </summary>
     [Theory]
     [InlineData(1, 50, 260, 260, true)]   // one product: rows and columns split, B in two NC blocks of 256 doubles
     [InlineData(1, 13, 40, 530, false)]   // float: two NC blocks of 512
     [InlineData(9, 7, 20, 30, true)]      // batch ≥ cores: whole products per thread
     [InlineData(2, 3, 50, 70, false)]     // thin A (M ≤ 4), columns split over the cores
+    [InlineData(1, 128, 30, 300, false)]  // 128 rows: a band of columns per thread
+    [InlineData(1, 129, 30, 300, false)]  // a row more: chunks of rows
     public void BlockEdgesOnEveryKernelAndCoreCount(int batch, int m, int k, int n, bool isDouble)
     {
         foreach (var (layoutA, layoutB) in new[] { (Layout.RowMajor, Layout.Transposed), (Layout.Transposed, Layout.RowMajor) })
@@ -163,6 +165,21 @@ public sealed class MatMulForcedPathTests
         var problem = new MatMulProblem<float>(m, n, k, [], [0], k, 1, [], [0], bColStride == 1 ? n : 1, bColStride, [], [0], n);
         Assert.Equal(expected, MatMulBlocking.ReadsBInPlace(problem, cores));
     }
+
+    /// <summary>
+    /// The rule that gives each thread a band of B's columns instead of chunks of rows (<see cref="MatMulBlocking.SplitsColumns"/>):
+    /// at most 128 rows, at least two micro-panels a thread, more than one thread.
+    /// </summary>
+    [Theory]
+    [InlineData(128, 128, 32, 2, true)]  // 128³ on two threads: two 32-wide panels each
+    [InlineData(129, 128, 32, 2, false)] // a row more: chunks of rows
+    [InlineData(128, 127, 32, 2, false)] // a column fewer: under two panels a thread
+    [InlineData(128, 128, 16, 4, true)]  // AVX2's 16-wide panels on four threads
+    [InlineData(1, 512, 32, 8, true)]    // one row, eight threads
+    [InlineData(64, 511, 32, 8, false)]
+    [InlineData(64, 4096, 32, 1, false)] // one thread: nothing to split
+    public void FewRowsSplitTheirColumnsOverTheThreads(int m, int n, int nr, int cores, bool expected) =>
+        Assert.Equal(expected, MatMulBlocking.SplitsColumns(m, n, nr, cores));
 
     /// <summary>
     /// A transposed A whose columns lie far apart is packed when a task multiplies many columns of B
