@@ -105,24 +105,43 @@ internal static partial class MatMulFast
         }
     }
 
-    /// <summary>C_b = A_b · B_b, blocked and packed as described on the class, on up to <paramref name="cores"/> threads.</summary>
+    /// <summary>
+    /// C_b = A_b · B_b, blocked and packed as described on the class, on up to <paramref name="cores"/> threads: with few
+    /// rows a band of B's columns a thread (<see cref="ColumnBands"/>), else chunks of rows sharing each packed block of B
+    /// (<see cref="RowChunks"/>).
+    /// </summary>
     private static void Gemm<T>(MatMulProblem<T> p, int b, int cores) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (MatMulBlocking.SplitsColumns(p.M, p.N, MatMulMicroKernel.NR<T>(MatMulMicroKernel.Width), cores))
+        {
+            ColumnBands(p, b, cores);
+        }
+        else
+        {
+            RowChunks(p, b, cores);
+        }
+    }
+
+    /// <summary>
+    /// A block of KC × NC numbers of B to pack into, rented: it starts on a cache line, so that no vector of a B
+    /// micro-panel straddles two (a rented array starts wherever the runtime put it): products of 512-bit vectors ran
+    /// 1.00–1.15× as fast. Return <paramref name="rented"/> to the pool after.
+    /// </summary>
+    private static ArraySegment<T> RentBlock<T>(int kc, int nc, out T[] rented) where T : unmanaged
+    {
+        rented = ArrayPool<T>.Shared.Rent(kc * nc + MatMulPacking.CacheLine / Unsafe.SizeOf<T>());
+        return new ArraySegment<T>(rented, MatMulPacking.CacheLineStart(rented), kc * nc);
+    }
+
+    /// <summary>C_b = A_b · B_b on up to <paramref name="cores"/> threads, which share each packed block of B and take chunks of rows.</summary>
+    private static void RowChunks<T>(MatMulProblem<T> p, int b, int cores) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = p.M, n = p.N, k = p.K, width = MatMulMicroKernel.Width, nr = MatMulMicroKernel.NR<T>(width);
         var (mc, nc, kc, rowChunks, columnSplits) = MatMulBlocking.Sizes<T>(m, n, k, MatMulMicroKernel.MR(width), nr, cores);
         // Stryker disable once Equality : it only lets a small block of B be packed by several threads (below), the same copy
         bool forced = ForcedCores.Value is not null;
         bool bInPlace = MatMulBlocking.ReadsBInPlace(p, cores);
-        if (MatMulBlocking.SplitsColumns(m, n, nr, cores))
-        {
-            ColumnBands(p, b, cores, width, nc, kc);
-            return;
-        }
-
-        // The packed block starts on a cache line, so that no vector of a B micro-panel straddles two (a rented array
-        // starts wherever the runtime put it): products of 512-bit vectors ran 1.00–1.15× as fast.
-        T[] rented = ArrayPool<T>.Shared.Rent(kc * nc + MatMulPacking.CacheLine / Unsafe.SizeOf<T>());
-        var bPack = new ArraySegment<T>(rented, MatMulPacking.CacheLineStart(rented), kc * nc);
+        var bPack = RentBlock<T>(kc, nc, out T[] rented);
         try
         {
             for (int jc = 0; jc < n; jc += nc)
@@ -170,40 +189,6 @@ internal static partial class MatMulFast
         {
             ArrayPool<T>.Shared.Return(rented);
         }
-    }
-
-    /// <summary>
-    /// C_b = A_b · B_b on <paramref name="cores"/> threads, each owning a band of B's columns: thread t takes micro-panels
-    /// [t·P/cores, (t+1)·P/cores) of B's P, and packs them a KC × NC block at a time into a block of its own, which it
-    /// multiplies by all of A's rows before it packs the next.
-    /// </summary>
-    private static void ColumnBands<T>(MatMulProblem<T> p, int b, int cores, int width, int nc, int kc)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int nr = MatMulMicroKernel.NR<T>(width), panels = (p.N + nr - 1) / nr;
-        Workers.For(cores, t =>
-        {
-            int bandStart = t * panels / cores * nr, bandEnd = Math.Min(p.N, (t + 1) * panels / cores * nr);
-            T[] rented = ArrayPool<T>.Shared.Rent(kc * nc + MatMulPacking.CacheLine / Unsafe.SizeOf<T>());
-            var bPack = new ArraySegment<T>(rented, MatMulPacking.CacheLineStart(rented), kc * nc);
-            try
-            {
-                for (int jc = bandStart; jc < bandEnd; jc += nc)
-                {
-                    int ncb = Math.Min(nc, bandEnd - jc), blockPanels = (ncb + nr - 1) / nr;
-                    for (int pc = 0; pc < p.K; pc += kc)
-                    {
-                        int kcb = Math.Min(kc, p.K - pc);
-                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, 0, blockPanels, bPack);
-                        Block(p, b, 0, p.M, pc, kcb, jc, ncb, width, 0, blockPanels, bPack, bInPlace: false, accumulate: pc > 0);
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(rented);
-            }
-        });
     }
 
     /// <summary>
