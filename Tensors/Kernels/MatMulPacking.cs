@@ -46,7 +46,8 @@ internal static class MatMulPacking
 
     /// <summary>
     /// Packs A_b[i0 .. i0+mc, p0 .. p0+kc) into <paramref name="dst"/> as ⌈mc/MR⌉ micro-panels of MR·kc numbers,
-    /// MR = <paramref name="mr"/>, the tile height of the micro-kernel that will read them: panel[k·MR + i] = A[i0 + ir + i, p0 + k].
+    /// MR = <paramref name="mr"/>, the tile height of the micro-kernel that will read them: panel q holds
+/// panel_q[k·MR + i] = A[i0 + q·MR + i, p0 + k].
     /// </summary>
     public static void PackA<T>(in MatMulProblem<T> p, int offset, int i0, int mc, int p0, int kc, int mr, Span<T> dst)
         where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -54,7 +55,7 @@ internal static class MatMulPacking
 
     /// <summary>
     /// Packs B_b[p0 .. p0+kc, j0 .. j0+nc) into <paramref name="dst"/> as ⌈nc/NR⌉ micro-panels of kc·NR numbers,
-    /// panel[k·NR + j] = B[p0 + k, j0 + jr + j]; only micro-panels [firstPanel, endPanel) are written, so that several
+    /// panel_q[k·NR + j] = B[p0 + k, j0 + q·NR + j]; only micro-panels [firstPanel, endPanel) are written, so that several
     /// threads can share one block. NR = <paramref name="nr"/>, the tile width of the micro-kernel that will read them.
     /// </summary>
     public static void PackB<T>(in MatMulProblem<T> p, int offset, int p0, int kc, int j0, int nc, int nr,
