@@ -9,7 +9,7 @@ namespace Scratch.Benchmarks;
 /// product is timed twice: making its result afresh (<c>a.MatMul(b)</c>, as <c>torch.matmul(a, b)</c>), and written
 /// into a C made beforehand (<c>Tensor.MatMul(a, b, c)</c>, as <c>torch.matmul(a, b, out=c)</c>), which times the
 /// kernel alone: a fresh result of 4 MB or more costs the runtime's allocator page faults that PyTorch's does not pay
-/// (benchmarks/README.md, "A fresh result's pages").
+/// (benchmarks/README.md, section "One core with the JIT's tiers, a band of columns a thread, the kernel alone", item 3).
 /// </summary>
 internal static class QuickMatMul
 {
