@@ -209,8 +209,7 @@ public sealed class RngTests
     [Fact]
     public void FloatUniformStaysBelowOneEvenForTheLargestDouble()
     {
-        // Choose a state whose next output is all ones: output = rotl(s1·5, 7)·9, so s1 = rotr(out·9⁻¹, 7)·5⁻¹.
-        ulong s1 = ulong.RotateRight(ulong.MaxValue * Inverse(9), 7) * Inverse(5);
+        ulong s1 = S1ForDraw(ulong.MaxValue); // a state whose next output is all ones
         var rng = new Rng(0);
         rng.SetState(new RngState(1, s1, 2, 3, null));
         Assert.Equal(ulong.MaxValue, SetAndNext(new Rng(0), s1));
@@ -250,9 +249,7 @@ public sealed class RngTests
     /// <summary>NextInt(n) on a generator whose next draw is <paramref name="draw"/>; <paramref name="next"/> is the draw after it.</summary>
     private static int NextIntAfterDraw(ulong draw, int n, out ulong next)
     {
-        // output = rotl(s1·5, 7)·9, so s1 = rotr(output·9⁻¹, 7)·5⁻¹ gives the draw wanted.
-        ulong s1 = ulong.RotateRight(draw * Inverse(9), 7) * Inverse(5);
-        var state = new RngState(0x9E3779B97F4A7C15, s1, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, null); // the draw after is large too
+        var state = new RngState(0x9E3779B97F4A7C15, S1ForDraw(draw), 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, null); // the draw after is large too
         var probe = new Rng(0);
         probe.SetState(state);
         Assert.Equal(draw, probe.NextUInt64());
@@ -261,6 +258,12 @@ public sealed class RngTests
         rng.SetState(state);
         return rng.NextInt(n);
     }
+
+    /// <summary>
+    /// The second state word s1 for which the next draw is <paramref name="draw"/>, whatever the other three: the output
+    /// is rotl(s1·5, 7)·9, so s1 = rotr(draw·9⁻¹, 7)·5⁻¹.
+    /// </summary>
+    private static ulong S1ForDraw(ulong draw) => ulong.RotateRight(draw * Inverse(9), 7) * Inverse(5);
 
     private static ulong SetAndNext(Rng rng, ulong s1)
     {
