@@ -47,7 +47,7 @@ internal static class MatMulPacking
     /// <summary>
     /// Packs A_b[i0 .. i0+mc, p0 .. p0+kc) into <paramref name="dst"/> as ⌈mc/MR⌉ micro-panels of MR·kc numbers,
     /// MR = <paramref name="mr"/>, the tile height of the micro-kernel that will read them: panel q holds
-/// panel_q[k·MR + i] = A[i0 + q·MR + i, p0 + k].
+    /// panel_q[k·MR + i] = A[i0 + q·MR + i, p0 + k].
     /// </summary>
     public static void PackA<T>(in MatMulProblem<T> p, int offset, int i0, int mc, int p0, int kc, int mr, Span<T> dst)
         where T : unmanaged, IFloatingPointIeee754<T> =>
@@ -99,7 +99,6 @@ internal static class MatMulPacking
     private static void ClearRaggedPanel<T>(Span<T> dst, int count, int width, int kc)
     {
         int full = count / width;
-        // Stryker disable once all : the padding only feeds tile rows or columns that the caller drops (KeepInside); zeroing it keeps stale pool data (NaN, slow subnormals) out of the arithmetic
         if (full * width < count)
         {
             dst.Slice(full * width * kc, width * kc).Clear();
