@@ -96,6 +96,24 @@ internal static class MatMulBlocking
         return p.AColStride == 1 || (p.ARowStride == 1 && !(farApart && columns >= PackedTransposedAColumns));
     }
 
+    /// <summary>The most numbers of a packed copy of all of A that a product keeps (<see cref="KeepsPackedA{T}"/>): 16 MiB of floats.</summary>
+    public const int KeptAElements = 1 << 22;
+
+    /// <summary>
+    /// Whether a product packs A once, keeping the packed copy (⌈M/MR⌉·MR × K numbers) for all blocks of B's columns,
+    /// instead of packing each chunk of rows again in each block of NC columns: when A is packed at all
+    /// (<see cref="ReadsAInPlace{T}"/> with a block's <paramref name="nc"/> columns), B has more than one block, each chunk
+    /// of rows is one task (with <paramref name="columnSplits"/> &gt; 1 several tasks would pack the same rows at once),
+    /// and the copy is at most <see cref="KeptAElements"/>. A transposed A (xᵀ · dy, a weight gradient dyᵀ · x) was then
+    /// copied once per block: 4.5 times over in the GPT-2 small xᵀ · dy (2,304 columns), 5–7 % of the threads' time.
+    /// Switched in one process (2026-11-30, the Xeon; time kept over time packed again, medians of 16–30 pairs of runs,
+    /// AVX-512 and AVX2): xᵀ · dy (768 × 2,048 · 2,048 × 2,304) 0.94–0.97 and 0.96 on two threads, 0.93 and 0.93 on one;
+    /// the Shakespeare model's dyᵀ · x after the MLP's output (384 × 3,072 · 3,072 × 1,536) 0.94 and 0.98; a transposed
+    /// 1,024³ 0.99 and 0.99.
+    /// </summary>
+    public static bool KeepsPackedA<T>(in MatMulProblem<T> p, int mr, int nc, int columnSplits) where T : unmanaged, IFloatingPointIeee754<T> =>
+        columnSplits == 1 && p.N > nc && !ReadsAInPlace(p, nc) && (long)RoundUp(p.M, mr) * p.K <= KeptAElements;
+
     /// <summary>
     /// The block sizes of one product on <paramref name="cores"/> threads: MC rows of A per task (a multiple of MR),
     /// NC columns of B per packed block (a multiple of NR, at most <see cref="BBlockBytes"/>), KC terms of the sum;

@@ -16,6 +16,7 @@ namespace Scratch.Tensors.Kernels;
 ///     for ic in 0..M step MC:              rows of A and C (in parallel)
 ///       pack A[ic.., pc..] (MC × KC)       unless its rows are contiguous, or its columns are and the task has
 ///                                          few columns of B: then the micro-kernel reads A where it lies
+///                                          (or packed in the first jc block only and kept for the others)
 ///       for ir in 0..MC step MR:           one A micro-panel (MR × KC), stays in L1; with a known zero triangle
 ///                                          (causal attention's weights) only the terms its rows need
 ///         for jr in 0..NC step NR:         one B micro-panel (KC × NR), streams from L2
@@ -23,7 +24,8 @@ namespace Scratch.Tensors.Kernels;
 /// </code>
 /// A product of few rows (at most 128) on several threads instead gives each thread a band of B's columns, through all
 /// of these loops (<see cref="ColumnBands"/>, <see cref="MatMulBlocking.SplitsColumns"/>).
-/// Each number of B is then packed once (or not at all), and each number of A (when it is packed) N/NC times; the plain loops
+/// Each number of B is then packed once (or not at all), and each number of A (when it is packed) N/NC times, or
+/// once where the packed copy is kept (<see cref="MatMulBlocking.KeepsPackedA{T}"/>); the plain loops
 /// read them N and M times. The 2·M·N·K flops run from registers and the L1 cache. Reading A in place saves its
 /// copy, which costs most where N is small (the GPT's products: N = 128 … 512 against M = B·T rows), and a row-major
 /// A is as fast in the kernel, since a micro-panel's MR rows stay in L1 either way; a transposed A is not
@@ -133,14 +135,21 @@ internal static partial class MatMulFast
         return new ArraySegment<T>(rented, MatMulPacking.CacheLineStart(rented), kc * nc);
     }
 
-    /// <summary>C_b = A_b · B_b on up to <paramref name="cores"/> threads, which share each packed block of B and take chunks of rows.</summary>
+    /// <summary>
+    /// C_b = A_b · B_b on up to <paramref name="cores"/> threads, which share each packed block of B and take chunks of rows.
+    /// Where <see cref="MatMulBlocking.KeepsPackedA{T}"/> says so, A is packed only in the first block of B's columns,
+    /// into a copy of the whole of it that the later blocks read: slice after slice of KC terms, the chunks of a slice
+    /// side by side, so that the chunk [ic, ic + mc) of the slice at pc starts at pc · ⌈M/MR⌉·MR + ic · kc.
+    /// </summary>
     private static void RowChunks<T>(MatMulProblem<T> p, int b, int cores) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = p.M, n = p.N, k = p.K, width = MatMulMicroKernel.Width, nr = MatMulMicroKernel.NR<T>(width);
-        var (mc, nc, kc, rowChunks, columnSplits) = MatMulBlocking.Sizes<T>(m, n, k, MatMulMicroKernel.MR(width), nr, cores);
+        int m = p.M, n = p.N, k = p.K, width = MatMulMicroKernel.Width, mr = MatMulMicroKernel.MR(width), nr = MatMulMicroKernel.NR<T>(width);
+        var (mc, nc, kc, rowChunks, columnSplits) = MatMulBlocking.Sizes<T>(m, n, k, mr, nr, cores);
         // Stryker disable once Equality : it only lets a small block of B be packed by several threads (below), the same copy
         bool forced = ForcedCores.Value is not null;
         bool bInPlace = MatMulBlocking.ReadsBInPlace(p, cores);
+        int aRows = MatMulBlocking.RoundUp(m, mr);
+        T[]? keptA = MatMulBlocking.KeepsPackedA(p, mr, nc, columnSplits) ? ArrayPool<T>.Shared.Rent(aRows * k) : null;
         var bPack = RentBlock<T>(kc, nc, out T[] rented);
         try
         {
@@ -153,14 +162,10 @@ internal static partial class MatMulFast
                 {
                     int kcb = Math.Min(kc, k - pc);
                     bool accumulate = pc > 0; // the first slice of the sum writes C, the others add to it
-                    if (bInPlace)
-                    {
-                        MatMulPacking.PackB(p, p.BOffsets[b], pc, kcb, jc, ncb, nr, ncb / nr, panels, bPack); // only a ragged last panel, if any
-                    }
-                    else
-                    {
-                        PackBlockOfB(p, b, pc, kcb, jc, ncb, nr, panels, bPack, cores, forced);
-                    }
+                    PackBlockOfB(p, b, pc, kcb, jc, ncb, nr, panels, bPack, cores, forced, bInPlace);
+                    // rows [ic, ic + mc) of C times panels [first, end) of the block; A packed once into keptA when it is kept
+                    void Chunk(int ic, int first, int end) => Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, width, first, end, bPack,
+                        bInPlace, accumulate, keptA is null ? default : new(keptA, pc * aRows + ic * kcb, Math.Min(mc, aRows - ic) * kcb), packKeptA: jc == 0);
                     // Stryker disable once Equality : on one core the loop below computes the same blocks as the parallel path, without the threads
                     bool serial = cores == 1;
                     // Stryker disable once Boolean : the same choice as above
@@ -169,17 +174,16 @@ internal static partial class MatMulFast
                         // Stryker disable once Equality : one more block at ic = m would have no rows (Math.Min gives 0), so its loops would run zero times
                         for (int ic = 0; ic < m; ic += mc)
                         {
-                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, width, 0, panels, bPack, bInPlace, accumulate);
+                            Chunk(ic, 0, panels);
                         }
                         continue;
                     }
                     Workers.For(rowChunks * columnSplits, task =>
                     {
-                        int ic = task / columnSplits * mc, split = task % columnSplits;
-                        int firstPanel = split * panelsPerSplit, endPanel = Math.Min(panels, firstPanel + panelsPerSplit);
+                        int split = task % columnSplits, firstPanel = split * panelsPerSplit, endPanel = Math.Min(panels, firstPanel + panelsPerSplit);
                         if (firstPanel < endPanel)
                         {
-                            Block(p, b, ic, Math.Min(mc, m - ic), pc, kcb, jc, ncb, width, firstPanel, endPanel, bPack, bInPlace, accumulate);
+                            Chunk(task / columnSplits * mc, firstPanel, endPanel);
                         }
                     });
                 }
@@ -188,17 +192,28 @@ internal static partial class MatMulFast
         finally
         {
             ArrayPool<T>.Shared.Return(rented);
+            if (keptA is not null)
+            {
+                ArrayPool<T>.Shared.Return(keptA);
+            }
         }
     }
 
     /// <summary>
     /// Packs the block B_b[pc .. pc+kc, jc .. jc+nc) into <paramref name="bPack"/> as <paramref name="panels"/> micro-panels
     /// NR = <paramref name="nr"/> wide: on one thread when there is one core or the block is small (unless <paramref name="forced"/>), else
-    /// each of the <paramref name="cores"/> threads packs its share of the panels.
+    /// each of the <paramref name="cores"/> threads packs its share of the panels. When the kernel reads B in place
+    /// (<paramref name="bInPlace"/>), only a ragged last panel, if any.
     /// </summary>
     private static void PackBlockOfB<T>(MatMulProblem<T> p, int b, int pc, int kc, int jc, int nc, int nr, int panels, ArraySegment<T> bPack,
-        int cores, bool forced) where T : unmanaged, IFloatingPointIeee754<T>
+        int cores, bool forced, bool bInPlace) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // Stryker disable once Boolean : packing every panel copies the same numbers; the kernel reads all but a ragged one where B lies anyway
+        if (bInPlace)
+        {
+            MatMulPacking.PackB(p, p.BOffsets[b], pc, kc, jc, nc, nr, nc / nr, panels, bPack);
+            return;
+        }
         // Stryker disable once all : one thread or several pack the same numbers into the same places
         bool serialPack = cores == 1 || (!forced && (long)kc * nc < SerialPackElements);
         // Stryker disable once Boolean : the same choice as above
@@ -220,22 +235,28 @@ internal static partial class MatMulFast
     /// [firstPanel, endPanel) of the block (packed, or read where B lies when <paramref name="bInPlace"/>, all but a ragged
     /// last panel), updating C_b[ic.., jc..]. When <see cref="MatMulBlocking.ReadsAInPlace{T}"/> says so the kernel reads
     /// A where it lies (only a ragged last panel of fewer than MR rows is packed, padded with zeros); otherwise the block
-    /// of A is packed first.
+    /// of A is packed first: into a rented block, or when <paramref name="keptA"/> is given (the place of this block in a
+    /// packed copy of all of A, <see cref="RowChunks"/>) into it when <paramref name="packKeptA"/>, else it is read
+    /// from there as an earlier block of columns packed it.
     /// </summary>
     private static void Block<T>(in MatMulProblem<T> p, int b, int ic, int mc, int pc, int kc, int jc, int nc, int width,
-        int firstPanel, int endPanel, ArraySegment<T> bPack, bool bInPlace, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+        int firstPanel, int endPanel, ArraySegment<T> bPack, bool bInPlace, bool accumulate, ArraySegment<T> keptA = default, bool packKeptA = false)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int mr = MatMulMicroKernel.MR(width), nr = MatMulMicroKernel.NR<T>(width);
         int ldc = p.CRowStride;
         // Stryker disable once all : packed or read in place through any two strides, the kernel multiplies the same numbers in the same order; packing only makes A faster to read
         bool inPlace = MatMulBlocking.ReadsAInPlace(p, (endPanel - firstPanel) * nr);
-        T[] aPack = ArrayPool<T>.Shared.Rent(inPlace ? mr * kc : MatMulBlocking.RoundUp(mc, mr) * kc);
+        // Stryker disable once Logical : only the last, narrowest block of columns can read A in place, after the copy's other readers; in place, it would write only a ragged panel into the copy
+        bool kept = keptA.Array is not null && !inPlace;
+        T[] aPack = kept ? keptA.Array! : ArrayPool<T>.Shared.Rent(inPlace ? mr * kc : MatMulBlocking.RoundUp(mc, mr) * kc);
+        int aAt = kept ? keptA.Offset : 0;
         Span<T> edge = stackalloc T[mr * nr]; // one tile, for the ragged edges
         try
         {
-            if (!inPlace)
+            if (!inPlace && (!kept || packKeptA))
             {
-                MatMulPacking.PackA(p, p.AOffsets[b], ic, mc, pc, kc, mr, aPack);
+                MatMulPacking.PackA(p, p.AOffsets[b], ic, mc, pc, kc, mr, aPack.AsSpan(aAt));
             }
             ref T bStart = ref MemoryMarshal.GetReference(bPack.AsSpan());
             ref T cStart = ref MemoryMarshal.GetArrayDataReference(p.C);
@@ -247,7 +268,7 @@ internal static partial class MatMulFast
                 {
                     continue; // all zeros: nothing to add (a first slice still writes its zeros below)
                 }
-                ref T aPanel = ref APanel(p, b, ic + ir, rows, pc, kc, mr, inPlace, aPack, ir * kc, out nint aRow, out nint aStep);
+                ref T aPanel = ref APanel(p, b, ic + ir, rows, pc, kc, mr, inPlace, aPack, aAt + ir * kc, out nint aRow, out nint aStep);
                 aPanel = ref Unsafe.Add(ref aPanel, skip * aStep);
                 for (int panel = firstPanel; panel < endPanel; panel++)
                 {
@@ -269,7 +290,10 @@ internal static partial class MatMulFast
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(aPack);
+            if (!kept)
+            {
+                ArrayPool<T>.Shared.Return(aPack);
+            }
         }
     }
 }

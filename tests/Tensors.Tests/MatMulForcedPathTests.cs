@@ -191,6 +191,9 @@ public sealed class MatMulForcedPathTests
     [InlineData(1, 390, 40, 300, false)] // floats 390 apart (1,560 bytes), 300 columns
     [InlineData(2, 200, 40, 260, true)]  // doubles 200 apart (1,600 bytes)
     [InlineData(1, 400, 270, 256, false)] // two slices of the sum, exactly 256 columns
+    [InlineData(1, 390, 40, 600, false)]  // two blocks of 512 columns: A packed once and kept (a last block of 88 reads it in place)
+    [InlineData(1, 400, 270, 1030, false)] // three blocks, two slices: the kept copy read slice by slice
+    [InlineData(2, 200, 270, 600, true)]  // doubles, three blocks of 256
     public void FarApartTransposedAOnEveryKernelAndCoreCount(int batch, int m, int k, int n, bool isDouble)
     {
         foreach (var layoutB in new[] { Layout.RowMajor, Layout.Transposed })
@@ -222,6 +225,22 @@ public sealed class MatMulForcedPathTests
             ? MatMulBlocking.ReadsAInPlace(new MatMulProblem<double>(8, columns, 8, [], [0], aRowStride, aColStride, [], [0], columns, 1, [], [0], columns), columns)
             : MatMulBlocking.ReadsAInPlace(new MatMulProblem<float>(8, columns, 8, [], [0], aRowStride, aColStride, [], [0], columns, 1, [], [0], columns), columns));
     }
+
+    /// <summary>
+    /// The rule that keeps a packed copy of A for all blocks of B's columns (<see cref="MatMulBlocking.KeepsPackedA{T}"/>),
+    /// for a transposed float A with its columns <paramref name="aColStride"/> apart, MR = 12 and NC = 512.
+    /// </summary>
+    [Theory]
+    [InlineData(768, 2048, 2304, 768, 1, true)]    // GPT-2 small's xᵀ · dy: A packed, 4.5 blocks of columns
+    [InlineData(768, 2048, 512, 768, 1, false)]    // one block of columns: nothing to keep it for
+    [InlineData(768, 2048, 513, 768, 1, true)]     // a column more: two blocks
+    [InlineData(768, 2048, 2304, 768, 2, false)]   // the columns split over tasks, which would pack the same rows
+    [InlineData(768, 2048, 2304, 383, 1, false)]   // A's columns 1,532 bytes apart: read in place, not packed
+    [InlineData(2040, 2048, 2304, 2040, 1, true)]  // 170 tiles of 12 rows × 2,048 terms: under 2²² numbers
+    [InlineData(2041, 2048, 2304, 2041, 1, false)] // a row more: 171 tiles, 2,052 × 2,048 numbers, over
+    public void APackedOnceIsKeptForEveryBlockOfColumnsUpToItsLimit(int m, int k, int n, int aColStride, int columnSplits, bool expected) =>
+        Assert.Equal(expected, MatMulBlocking.KeepsPackedA(new MatMulProblem<float>(m, n, k, [], [0], 1, aColStride, [], [0], n, 1, [], [0], n),
+            mr: 12, nc: 512, columnSplits));
 
     /// <summary>
     /// C = Σₚ A[0, p]·B[p, 0] of two terms, −(1 + 2ε) and (1 + ε)² (ε = 2⁻¹² in float, 2⁻²⁷ in double), which the kernels
