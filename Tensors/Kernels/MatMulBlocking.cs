@@ -107,9 +107,9 @@ internal static class MatMulBlocking
     /// and the copy is at most <see cref="KeptAElements"/>. A transposed A (xᵀ · dy, a weight gradient dyᵀ · x) was then
     /// copied once per block: 4.5 times over in the GPT-2 small xᵀ · dy (2,304 columns), 5–7 % of the threads' time.
     /// Switched in one process (2026-11-30, the Xeon; time kept over time packed again, medians of 16–30 pairs of runs,
-    /// AVX-512 and AVX2): xᵀ · dy (768 × 2,048 · 2,048 × 2,304) 0.94–0.97 and 0.96 on two threads, 0.93 and 0.93 on one;
-    /// the Shakespeare model's dyᵀ · x after the MLP's output (384 × 3,072 · 3,072 × 1,536) 0.94 and 0.98; a transposed
-    /// 1,024³ 0.99 and 0.99.
+    /// AVX-512 and AVX2, three runs): xᵀ · dy (768 × 2,048 · 2,048 × 2,304) 0.94–0.97 and 0.95–0.96 on two threads,
+    /// 0.93–0.98 and 0.93–0.96 on one; the Shakespeare model's dyᵀ · x after the MLP's output (384 × 3,072 · 3,072 × 1,536)
+    /// 0.94–0.96 and 0.98; a transposed 1,024³ 0.96–0.99 and 0.99; x · Wᵀ, which does not take it, 1.00 and 1.01.
     /// </summary>
     public static bool KeepsPackedA<T>(in MatMulProblem<T> p, int mr, int nc, int columnSplits) where T : unmanaged, IFloatingPointIeee754<T> =>
         columnSplits == 1 && p.N > nc && !ReadsAInPlace(p, nc) && (long)RoundUp(p.M, mr) * p.K <= KeptAElements;
