@@ -104,8 +104,8 @@ internal static class MatMulBlocking
     /// instead of packing each chunk of rows again in each block of NC columns: when A is packed at all
     /// (<see cref="ReadsAInPlace{T}"/> with a block's <paramref name="nc"/> columns), B has more than one block, each chunk
     /// of rows is one task (with <paramref name="columnSplits"/> &gt; 1 several tasks would pack the same rows at once),
-    /// and the copy is at most <see cref="KeptAElements"/>. A transposed A (xᵀ · dy, a weight gradient dyᵀ · x) was then
-    /// copied once per block: 4.5 times over in the GPT-2 small xᵀ · dy (2,304 columns), 5–7 % of the threads' time.
+    /// and the copy is at most <see cref="KeptAElements"/>. Packed again in each block, a transposed A (xᵀ · dy, a weight
+    /// gradient dyᵀ · x) was copied 4.5 times over in the GPT-2 small xᵀ · dy (2,304 columns): 5–7 % of the threads' time.
     /// Switched in one process (2026-11-30, the Xeon; time kept over time packed again, medians of 16–30 pairs of runs,
     /// AVX-512 and AVX2, three runs): xᵀ · dy (768 × 2,048 · 2,048 × 2,304) 0.94–0.97 and 0.95–0.96 on two threads,
     /// 0.93–0.98 and 0.93–0.96 on one; the Shakespeare model's dyᵀ · x after the MLP's output (384 × 3,072 · 3,072 × 1,536)
